@@ -1,0 +1,24 @@
+namespace Worktrunk.Diagnostics
+{
+    /// <summary>
+    /// Every error id the module can emit, declared once. Ids are an API: scripts match on
+    /// FullyQualifiedErrorId, so an id is never renamed or reused for another meaning. Each
+    /// feature area adds its ids in its own part of this partial class (ErrorIds.*.cs).
+    /// </summary>
+    internal static partial class ErrorIds
+    {
+        // Repository and path resolution.
+        internal const string NotARepository = nameof(NotARepository);
+        internal const string PathNotFound = nameof(PathNotFound);
+        internal const string NotAFileSystemPath = nameof(NotAFileSystemPath);
+        internal const string WorktreeNotFound = nameof(WorktreeNotFound);
+
+        // External commands.
+        internal const string CommandNotFound = nameof(CommandNotFound);
+        internal const string CommandTimedOut = nameof(CommandTimedOut);
+        internal const string CommandFailed = nameof(CommandFailed);
+        internal const string CommandStopped = nameof(CommandStopped);
+        internal const string SpawnFailed = nameof(SpawnFailed);
+        internal const string GitOutputUnreadable = nameof(GitOutputUnreadable);
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Worktrunk.Diagnostics;
+using Worktrunk.Processes;
+
+namespace Worktrunk.Git
+{
+    /// <summary>Whether a git call may change the repository; read-only calls take no optional locks.</summary>
+    internal enum GitAccess
+    {
+        ReadOnly,
+        Mutating,
+    }
+
+    /// <summary>
+    /// Builds every git invocation Worktrunk makes, and runs it through <see cref="ProcessRunner"/>.
+    /// Read-only calls pass --no-optional-locks (so a listing never contends with the user's own
+    /// git); every call passes -c core.quotepath=false and colour off, runs in the directory it is
+    /// about, never prompts, and has inherited GIT_DIR/GIT_WORK_TREE-style variables removed so a
+    /// call relocated into a worktree talks to that worktree.
+    /// </summary>
+    internal sealed class GitRunner
+    {
+        /// <summary>Variables that would redirect git away from the directory a call runs in.</summary>
+        private static readonly string[] ScrubbedVariables =
+        {
+            "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES",
+        };
+
+        internal GitRunner(IDiagnosticSink sink, CancellationToken cancellation = default, TimeSpan? timeout = null)
+        {
+            Sink = sink;
+            Cancellation = cancellation;
+            Timeout = timeout ?? TimeSpan.FromSeconds(60);
+        }
+
+        internal IDiagnosticSink Sink { get; }
+
+        internal CancellationToken Cancellation { get; }
+
+        internal TimeSpan Timeout { get; }
+
+        /// <summary>The program run as git; tests and unusual installs may point it elsewhere.</summary>
+        internal string GitExecutable { get; set; } = "git";
+
+        /// <summary>Runs git in <paramref name="workingDirectory"/> and returns the result, whatever the exit code.</summary>
+        internal CommandResult Run(string workingDirectory, GitAccess access, IReadOnlyList<string> args, TimeSpan? timeout = null)
+        {
+            var argv = new List<string>(args.Count + 6);
+            if (access == GitAccess.ReadOnly)
+            {
+                argv.Add("--no-optional-locks");
+            }
+
+            argv.Add("-c");
+            argv.Add("core.quotepath=false");
+            argv.Add("-c");
+            argv.Add("color.ui=false");
+            argv.AddRange(args);
+
+            var options = new SpawnOptions(GitExecutable, argv) { WorkingDirectory = workingDirectory };
+            foreach (var name in ScrubbedVariables)
+            {
+                options.Environment[name] = null;
+            }
+
+            options.Environment["GIT_TERMINAL_PROMPT"] = "0";
+            return ProcessRunner.Run(options, timeout ?? Timeout, Sink, Cancellation);
+        }
+
+        /// <summary>Runs git and returns stdout; a non-zero exit throws CommandFailed carrying git's own message.</summary>
+        internal string RunChecked(string workingDirectory, GitAccess access, IReadOnlyList<string> args, TimeSpan? timeout = null)
+        {
+            var result = Run(workingDirectory, access, args, timeout);
+            if (!result.Succeeded)
+            {
+                throw Failure(result, workingDirectory);
+            }
+
+            return result.Stdout;
+        }
+
+        /// <summary>The exception for a git call that failed: git's stderr is the message.</summary>
+        internal static WorktrunkException Failure(CommandResult result, object? target)
+        {
+            var detail = result.Stderr.Trim();
+            if (detail.Length == 0)
+            {
+                detail = "exit code " + result.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return new WorktrunkException(ErrorIds.CommandFailed, ErrorKind.InvalidOperation, $"{result.CommandLine} failed: {detail}", target);
+        }
+    }
+}

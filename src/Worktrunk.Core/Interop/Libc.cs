@@ -1,0 +1,106 @@
+// Contract: the only place Worktrunk calls the C library. Every Unix system call the module makes
+// (signals, process groups, posix_spawn, pipes, poll, pidfd, lstat) is declared here, so the
+// platform surface can be audited in one file. Nothing here decides policy: callers in
+// Processes/ and Daemons/ own the data-safety and signal-discipline rules.
+// Platform: Linux (glibc, musl) and macOS. Never called on Windows; callers check
+// Platform.IsUnix first. Structures whose layout differs between platforms (sigset_t,
+// posix_spawnattr_t, posix_spawn_file_actions_t, struct stat) are passed as opaque, generously
+// sized buffers that libc initializes itself.
+
+using System;
+using System.Runtime.InteropServices;
+
+namespace Worktrunk.Interop
+{
+    internal static unsafe class Libc
+    {
+        // Strings marshal as LPStr, which .NET on Unix encodes as UTF-8.
+        private const string Lib = "libc";
+
+        internal const int SIGHUP = 1;
+        internal const int SIGINT = 2;
+        internal const int SIGKILL = 9;
+        internal const int SIGTERM = 15;
+
+        internal const int ESRCH = 3;
+        internal const int EINTR = 4;
+        internal const int EPERM = 1;
+        internal const int ENOENT = 2;
+        internal const int EAGAIN_LINUX = 11;
+        internal const int ECHILD = 10;
+
+        internal const int WNOHANG = 1;
+
+        internal const short POLLIN = 0x001;
+        internal const short POLLERR = 0x008;
+        internal const short POLLHUP = 0x010;
+        internal const short POLLNVAL = 0x020;
+
+        internal const int F_SETFD = 2;
+        internal const int FD_CLOEXEC = 1;
+        internal const int O_RDONLY = 0;
+        internal const int O_WRONLY = 1;
+        internal const int O_RDWR = 2;
+
+        /// <summary>posix_spawn flags. Values differ only for SETSID between Linux (glibc) and macOS.</summary>
+        internal const short POSIX_SPAWN_SETPGROUP = 0x02;
+        internal const short POSIX_SPAWN_SETSIGDEF = 0x04;
+        internal const short POSIX_SPAWN_SETSIGMASK = 0x08;
+        internal static short POSIX_SPAWN_SETSID => Platform.IsMacOS ? (short)0x0400 : (short)0x80;
+
+        /// <summary>Opaque-buffer size that covers sigset_t, posix_spawnattr_t and file actions on every supported libc.</summary>
+        internal const int OpaqueSize = 1024;
+
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct PollFd
+        {
+            public int Fd;
+            public short Events;
+            public short REvents;
+        }
+
+        [DllImport(Lib, SetLastError = true)] internal static extern int kill(int pid, int sig);
+        [DllImport(Lib, SetLastError = true)] internal static extern int killpg(int pgrp, int sig);
+        [DllImport(Lib, SetLastError = true)] internal static extern int getpgid(int pid);
+        [DllImport(Lib, SetLastError = true)] internal static extern int getpid();
+        [DllImport(Lib, SetLastError = true)] internal static extern int waitpid(int pid, out int status, int options);
+        [DllImport(Lib, SetLastError = true)] internal static extern int pipe(int* fds);
+        [DllImport(Lib, SetLastError = true)] internal static extern int close(int fd);
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr read(int fd, byte* buf, IntPtr count);
+        [DllImport(Lib, SetLastError = true)] internal static extern int poll(PollFd* fds, UIntPtr nfds, int timeout);
+        [DllImport(Lib, SetLastError = true)] internal static extern int fcntl(int fd, int cmd, int arg);
+        [DllImport(Lib, SetLastError = true)] internal static extern int lstat(string path, byte* buf);
+        [DllImport(Lib, SetLastError = true)] internal static extern long syscall(long number, long a, long b, long c, long d);
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr realpath(string path, IntPtr resolved);
+        [DllImport(Lib)] internal static extern void free(IntPtr ptr);
+
+        [DllImport(Lib, SetLastError = true)]
+        internal static extern int posix_spawn(out int pid, string path, IntPtr fileActions, IntPtr attr, IntPtr argv, IntPtr envp);
+
+        [DllImport(Lib)] internal static extern int posix_spawn_file_actions_init(IntPtr actions);
+        [DllImport(Lib)] internal static extern int posix_spawn_file_actions_destroy(IntPtr actions);
+        [DllImport(Lib)] internal static extern int posix_spawn_file_actions_adddup2(IntPtr actions, int fd, int newfd);
+        [DllImport(Lib)] internal static extern int posix_spawn_file_actions_addclose(IntPtr actions, int fd);
+        [DllImport(Lib)] internal static extern int posix_spawn_file_actions_addopen(IntPtr actions, int fd, string path, int oflag, int mode);
+        [DllImport(Lib)] internal static extern int posix_spawn_file_actions_addchdir_np(IntPtr actions, string path);
+
+        [DllImport(Lib)] internal static extern int posix_spawnattr_init(IntPtr attr);
+        [DllImport(Lib)] internal static extern int posix_spawnattr_destroy(IntPtr attr);
+        [DllImport(Lib)] internal static extern int posix_spawnattr_setflags(IntPtr attr, short flags);
+        [DllImport(Lib)] internal static extern int posix_spawnattr_setpgroup(IntPtr attr, int pgroup);
+        [DllImport(Lib)] internal static extern int posix_spawnattr_setsigmask(IntPtr attr, IntPtr sigmask);
+        [DllImport(Lib)] internal static extern int posix_spawnattr_setsigdefault(IntPtr attr, IntPtr sigdefault);
+
+        [DllImport(Lib)] internal static extern int sigemptyset(IntPtr set);
+        [DllImport(Lib)] internal static extern int sigaddset(IntPtr set, int signo);
+
+        /// <summary>Linux syscall numbers; pidfd_open and pidfd_send_signal use the same number on every architecture.</summary>
+        internal const long SYS_pidfd_send_signal = 424;
+        internal const long SYS_pidfd_open = 434;
+
+        internal static int Errno => Marshal.GetLastWin32Error();
+
+        /// <summary>Marks a descriptor close-on-exec so no spawned child inherits it by accident.</summary>
+        internal static void SetCloseOnExec(int fd) => fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+}

@@ -1,0 +1,47 @@
+using System;
+using System.Collections.Generic;
+
+namespace Worktrunk.Processes
+{
+    /// <summary>Everything needed to start one child process. Arguments are an array, never a shell string.</summary>
+    internal sealed class SpawnOptions
+    {
+        internal SpawnOptions(string fileName, IReadOnlyList<string> arguments)
+        {
+            FileName = fileName ?? throw new ArgumentNullException(nameof(fileName));
+            Arguments = arguments ?? throw new ArgumentNullException(nameof(arguments));
+        }
+
+        /// <summary>Program name (looked up on PATH) or a path.</summary>
+        internal string FileName { get; }
+
+        internal IReadOnlyList<string> Arguments { get; }
+
+        /// <summary>argv[0] as the child sees it; defaults to <see cref="FileName"/>.</summary>
+        internal string? Argv0 { get; set; }
+
+        /// <summary>The child's working directory; null inherits the caller's.</summary>
+        internal string? WorkingDirectory { get; set; }
+
+        /// <summary>Environment changes: a null value removes the variable.</summary>
+        internal IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>(StringComparer.Ordinal);
+
+        /// <summary>Start the child as the leader of a new process group (pgid = its PID).</summary>
+        internal bool NewProcessGroup { get; set; } = true;
+
+        /// <summary>Start the child in a new session (implies a new group; immune to the terminal's hang-up).</summary>
+        internal bool NewSession { get; set; }
+
+        internal StdioMode Stdin { get; set; } = StdioMode.Null;
+
+        internal StdioMode Stdout { get; set; } = StdioMode.Pipe;
+
+        internal StdioMode Stderr { get; set; } = StdioMode.Pipe;
+
+        /// <summary>The file that <see cref="StdioMode.LogFile"/> streams append to.</summary>
+        internal string? LogFile { get; set; }
+
+        /// <summary>The command line as a person would type it, for -Verbose and error messages.</summary>
+        internal string Display => CommandLine.Format(FileName, Arguments);
+    }
+}

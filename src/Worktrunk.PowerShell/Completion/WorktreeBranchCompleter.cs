@@ -1,0 +1,56 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+using Worktrunk.Diagnostics;
+using Worktrunk.Git;
+
+namespace Worktrunk.PowerShell.Completion
+{
+    /// <summary>
+    /// Completes the branch names of a repository's worktrees (one git call), for the repository
+    /// named by -Repository when it is already typed, else the session's location.
+    /// </summary>
+    public sealed class WorktreeBranchCompleter : IArgumentCompleter
+    {
+        /// <inheritdoc/>
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var results = new List<CompletionResult>();
+            try
+            {
+                var location = fakeBoundParameters != null && fakeBoundParameters.Contains("Repository") ? fakeBoundParameters["Repository"] as string : null;
+                if (string.IsNullOrEmpty(location))
+                {
+                    var current = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation;
+                    location = current?.ProviderPath;
+                }
+
+                if (string.IsNullOrEmpty(location))
+                {
+                    return results;
+                }
+
+                var git = new GitRunner(NullSink.Instance, default, TimeSpan.FromSeconds(5));
+                var repo = RepositoryLocator.Locate(location!, git);
+                var pattern = WildcardPattern.Get((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+                foreach (var w in WorktreeLister.List(repo, git, null))
+                {
+                    if (w.Branch != null && pattern.IsMatch(w.Branch))
+                    {
+                        var text = w.Branch.IndexOfAny(new[] { ' ', '\'', '$', '`', '(', ')', '{', '}', ';', ',' }) >= 0 ? "'" + w.Branch.Replace("'", "''") + "'" : w.Branch;
+                        results.Add(new CompletionResult(text, w.Branch, CompletionResultType.ParameterValue, w.Path));
+                    }
+                }
+            }
+            catch (WorktrunkException)
+            {
+                // Completion never throws at the user: no repository, no suggestions.
+            }
+
+            return results;
+        }
+    }
+}
