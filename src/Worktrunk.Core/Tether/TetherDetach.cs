@@ -185,7 +185,7 @@ namespace Worktrunk.Tether
             var spec = TetherSpec.Decode(token);
             var log = new TetherLog(spec.LogPath);
             var self = CurrentProcessId();
-            log.Append($"supervisor {self}: starting {spec.Display} in {spec.WorkingDirectory}; tethered to {spec.WatchedPath}; grace {spec.GracePeriod.TotalSeconds:0.###} s");
+            log.Append($"supervisor {self} (grace {spec.GracePeriod.TotalSeconds:0.###} s) starting:");
             TetherSupervisor supervisor;
             try
             {

@@ -62,6 +62,12 @@ namespace Worktrunk.Tether
         internal static TetherSupervisor Start(TetherSpec spec, IDiagnosticSink sink)
         {
             sink.Verbose($"{spec.Display}   (in {spec.WorkingDirectory}; tethered to {spec.WatchedPath})");
+            if (!System.IO.Directory.Exists(spec.WorkingDirectory))
+            {
+                // posix_spawn would report the failed chdir as ENOENT, which reads like a missing program.
+                throw new WorktrunkException(ErrorIds.PathNotFound, ErrorKind.ObjectNotFound, $"Cannot find the working directory '{spec.WorkingDirectory}'.", spec.WorkingDirectory);
+            }
+
             var guardian = Platform.IsWindows ? null : TetherGuardian.TryStart(spec.GracePeriod, sink);
             ITetheredTree tree;
             try

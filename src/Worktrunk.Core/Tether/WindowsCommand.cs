@@ -47,7 +47,7 @@ namespace Worktrunk.Tether
 
             if (fileName.IndexOf('\\') >= 0 || fileName.IndexOf('/') >= 0)
             {
-                var full = Path.IsPathRooted(fileName) ? fileName : Path.Combine(workingDirectory, fileName);
+                var full = IsRooted(fileName) ? fileName : Join(workingDirectory, fileName);
                 foreach (var c in Candidates(full))
                 {
                     if (exists(c))
@@ -66,7 +66,7 @@ namespace Worktrunk.Tether
                     continue;
                 }
 
-                foreach (var c in Candidates(Path.Combine(dir.Trim().Trim('"'), fileName)))
+                foreach (var c in Candidates(Join(dir.Trim().Trim('"'), fileName)))
                 {
                     if (exists(c))
                     {
@@ -86,7 +86,7 @@ namespace Worktrunk.Tether
         /// </summary>
         internal static void Build(string resolvedPath, IReadOnlyList<string> arguments, string comSpec, out string applicationName, out string commandLine)
         {
-            var ext = Path.GetExtension(resolvedPath);
+            var ext = Extension(resolvedPath);
             var isBatch = string.Equals(ext, ".cmd", StringComparison.OrdinalIgnoreCase) || string.Equals(ext, ".bat", StringComparison.OrdinalIgnoreCase);
             var all = new List<string> { resolvedPath };
             all.AddRange(arguments);
@@ -114,9 +114,24 @@ namespace Worktrunk.Tether
             commandLine = "\"" + comSpec + "\" /d /s /c \"" + WindowsArguments.Join(all) + "\"";
         }
 
+        /// <summary>Windows path rules, whatever platform this runs on (the logic is unit-tested on Linux).</summary>
+        private static bool IsRooted(string path) =>
+            path.StartsWith("\\", StringComparison.Ordinal) || path.StartsWith("/", StringComparison.Ordinal) ||
+            (path.Length >= 2 && path[1] == ':' && char.IsLetter(path[0]));
+
+        private static string Join(string directory, string name) =>
+            directory.Length == 0 ? name : directory.TrimEnd('\\', '/') + "\\" + name;
+
+        private static string Extension(string path)
+        {
+            var dot = path.LastIndexOf('.');
+            var separator = path.LastIndexOfAny(new[] { '\\', '/' });
+            return dot > separator ? path.Substring(dot) : string.Empty;
+        }
+
         private static bool HasExtension(string path, List<string> extensions)
         {
-            var ext = Path.GetExtension(path);
+            var ext = Extension(path);
             foreach (var e in extensions)
             {
                 if (string.Equals(e, ext, StringComparison.OrdinalIgnoreCase))
