@@ -83,8 +83,9 @@ namespace Worktrunk.Tether
             };
             try
             {
+                // No sink call after the spawn: a stopping pipeline makes the sink throw, and the
+                // caller must get the guardian to release it (TetherSupervisor reports its PID).
                 var child = UnixSpawn.Spawn(options);
-                sink.Debug("tether guardian pid " + child.Pid.ToString(CultureInfo.InvariantCulture));
                 return new TetherGuardian(child.Pid, fds[1]);
             }
             catch (WorktrunkException e)

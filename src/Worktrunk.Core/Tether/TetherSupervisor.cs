@@ -2,7 +2,8 @@
 // exits (final sweep), when the watched worktree is removed, or when it is stopped.
 // Guarantees:
 //   * Start either returns a running, supervised command or throws (CommandNotFound,
-//     SpawnFailed) with nothing left running (the guardian, if started, is released first).
+//     SpawnFailed, or whatever the sink throws) with nothing left running: no sink call sits
+//     between a spawn and the object that owns what it spawned.
 //   * Run returns only after the tree has been torn down and the command reaped; cancellation
 //     (Ctrl+C through StopProcessing) makes it tear down, not abandon. If anything throws out of
 //     the loop (a stopped pipeline throws from Write* calls), the tree is torn down before the
@@ -77,12 +78,41 @@ namespace Worktrunk.Tether
             catch
             {
                 guardian?.Release(armed: false);
+                if (guardian != null)
+                {
+                    try
+                    {
+                        sink.Debug("tether guardian pid " + guardian.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + " released: the command did not start");
+                    }
+                    catch (Exception)
+                    {
+                        // The original failure matters more than a lost debug line.
+                    }
+                }
+
                 throw;
             }
 
             guardian?.Arm(tree.ProcessGroupId);
-            sink.Debug($"tethered pid {tree.ProcessId}, process group {tree.ProcessGroupId}");
-            return new TetherSupervisor(spec, sink, tree, guardian);
+            var supervisor = new TetherSupervisor(spec, sink, tree, guardian);
+            try
+            {
+                // The sink may throw (a stopping pipeline's Write*): from here on the supervisor
+                // owns the tree and tears it down if the caller never gets it.
+                if (guardian != null)
+                {
+                    sink.Debug("tether guardian pid " + guardian.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                sink.Debug($"tethered pid {tree.ProcessId}, process group {tree.ProcessGroupId}");
+            }
+            catch
+            {
+                supervisor.Dispose();
+                throw;
+            }
+
+            return supervisor;
         }
 
         /// <summary>Supervises until the command ends, the worktree goes, or <paramref name="cancellation"/> fires; the tree is down when this returns or throws.</summary>

@@ -321,6 +321,29 @@ namespace Worktrunk.Core.Tests.Tether
         }
 
         [Fact]
+        public void A_sink_that_throws_right_after_the_spawn_leaves_nothing_running()
+        {
+            // A stopping pipeline makes every Write* throw; Start must not leak what it spawned.
+            var worktree = _sandbox.AddWorktree("agent-sink-throws");
+            var tree = new TetherTree(Path.Combine(_sandbox.Root, "pids-sink"), _procs);
+            _sink.ThrowOnDebug = () => new OperationCanceledException("pipeline stopped");
+            Assert.Throws<OperationCanceledException>(() => TetherSupervisor.Start(Spec(worktree, new[] { "sh" }.Concat(tree.Arguments("stay")).ToArray()), _sink));
+
+            var guardian = _sink.GuardianPid;
+            Assert.True(guardian > 0);
+            Assert.False(TestProcesses.IsAlive(guardian), "the guardian leaked");
+            foreach (var name in TetherTree.Names.Where(n => File.Exists(Path.Combine(tree.PidDir, n))))
+            {
+                var pid = int.Parse(File.ReadAllText(Path.Combine(tree.PidDir, name)).Trim());
+                _procs.Track(pid);
+                Assert.False(TestProcesses.IsAlive(pid), name + " leaked");
+            }
+
+            var strays = ProcessTable.EnumeratePids().Where(p => ProcessTable.IsAlive(p) && string.Join(" ", ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).Contains(tree.PidDir, StringComparison.Ordinal));
+            Assert.Empty(strays);
+        }
+
+        [Fact]
         public void A_working_directory_that_vanished_before_the_start_is_PathNotFound_and_starts_nothing()
         {
             var worktree = _sandbox.AddWorktree("agent-nocwd");

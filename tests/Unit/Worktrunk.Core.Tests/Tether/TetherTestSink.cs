@@ -25,7 +25,7 @@ namespace Worktrunk.Core.Tests.Tether
             get
             {
                 var line = _all.FirstOrDefault(m => m.StartsWith("D:tether guardian pid ", StringComparison.Ordinal));
-                return line == null ? 0 : int.Parse(line.Substring("D:tether guardian pid ".Length), CultureInfo.InvariantCulture);
+                return line == null ? 0 : int.Parse(new string(line.Substring("D:tether guardian pid ".Length).TakeWhile(char.IsDigit).ToArray()), CultureInfo.InvariantCulture);
             }
         }
 
@@ -47,7 +47,17 @@ namespace Worktrunk.Core.Tests.Tether
             }
         }
 
-        public void Debug(string message) => _all.Enqueue("D:" + message);
+        /// <summary>When set, every Debug call throws this exception (after recording the message).</summary>
+        internal Func<Exception>? ThrowOnDebug { get; set; }
+
+        public void Debug(string message)
+        {
+            _all.Enqueue("D:" + message);
+            if (ThrowOnDebug != null)
+            {
+                throw ThrowOnDebug();
+            }
+        }
 
         public void Progress(int activityId, string activity, string status, int percent, bool completed)
         {
