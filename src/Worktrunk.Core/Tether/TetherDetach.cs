@@ -209,9 +209,7 @@ namespace Worktrunk.Tether
                     TetherHandshake.WriteReady(spec.StatePath, self, supervisor.ProcessId, supervisor.ProcessGroupId, supervisor.StartTime);
                 }
 
-                var result = supervisor.Run(cancellation);
-                log.Append($"ended: {result.Reason}, {ExitStatus.Describe(result.ExitCode, result.Signal)}, after {result.Duration.TotalSeconds:0.###} s");
-                return result;
+                return supervisor.Run(cancellation);
             }
         }
 

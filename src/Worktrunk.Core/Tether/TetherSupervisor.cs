@@ -9,8 +9,9 @@
 //     the loop (a stopped pipeline throws from Write* calls), the tree is torn down before the
 //     exception leaves Run.
 //   * Dispose tears the tree down if Run never finished, from any thread; it is idempotent.
-//   * While Run is active, AppDomain.ProcessExit (a SIGTERM to the host) stops the loop and
-//     waits (bounded by the grace period plus a margin) for the teardown.
+//   * While Run is active, SIGTERM or SIGHUP to this process (TerminationSignals, .NET 6+) and
+//     AppDomain.ProcessExit stop the loop and wait (bounded by the grace period plus a margin)
+//     for the teardown before the process goes on to terminate.
 //   * Unix: a guardian process (TetherGuardian) tears the group down if this process dies without
 //     finishing, SIGKILL included. Windows: the Job Object dies with its last handle.
 // Signal discipline: the only signals sent are SIGTERM then SIGKILL to the command's own group
@@ -130,6 +131,8 @@ namespace Worktrunk.Tether
 
             EventHandler onExit = (_, __) => StopAndWait();
             AppDomain.CurrentDomain.ProcessExit += onExit;
+            var signals = TerminationSignals.Register(StopAndWait);
+            _sink.Debug(signals != null ? "SIGTERM and SIGHUP tear the tree down before this process ends" : "no PosixSignalRegistration here: the guardian covers this process's death");
             var completed = false;
             try
             {
@@ -143,7 +146,11 @@ namespace Worktrunk.Tether
                     _sink,
                     _spec.WatchedPath);
                 completed = true;
-                return new WtTetherResult(_spec.Display, _spec.WatchedPath, _tree.ProcessId, _tree.ProcessGroupId, outcome.ExitCode, outcome.Signal, outcome.Reason, StartTime, _clock.Elapsed);
+                var result = new WtTetherResult(_spec.Display, _spec.WatchedPath, _tree.ProcessId, _tree.ProcessGroupId, outcome.ExitCode, outcome.Signal, outcome.Reason, StartTime, _clock.Elapsed);
+
+                // Reported before Finish releases a waiting signal handler: after that, the process may end at once.
+                _sink.Verbose($"ended: {result.Reason}, {ExitStatus.Describe(result.ExitCode, result.Signal)}, after {result.Duration.TotalSeconds:0.###} s");
+                return result;
             }
             finally
             {
@@ -156,6 +163,7 @@ namespace Worktrunk.Tether
 
                 AppDomain.CurrentDomain.ProcessExit -= onExit;
                 Finish();
+                signals?.Dispose();
             }
         }
 
