@@ -3,7 +3,6 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using System.Management.Automation.Runspaces;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
 
@@ -24,8 +23,10 @@ namespace Worktrunk.PowerShell.Completion
                 var location = fakeBoundParameters != null && fakeBoundParameters.Contains("Repository") ? fakeBoundParameters["Repository"] as string : null;
                 if (string.IsNullOrEmpty(location))
                 {
-                    var current = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation;
-                    location = current?.ProviderPath;
+                    // Completers run on the pipeline thread of the session being completed; a script
+                    // block reads that session's location (SessionStateProxy is busy while it runs).
+                    var current = ScriptBlock.Create("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Invoke();
+                    location = current.Count > 0 ? current[0]?.BaseObject as string : null;
                 }
 
                 if (string.IsNullOrEmpty(location))

@@ -64,7 +64,7 @@ namespace Worktrunk.PowerShell.Tests
             var round = ps.Invoke("Get-WtWorktree | Get-WtWorktree");
             Assert.Equal(2, round.Output.Count);
 
-            var relative = ps.Invoke("Set-Location -LiteralPath $args[0] -ErrorAction SilentlyContinue; $ExecutionContext.SessionState.Path.SetLocation($args[0]) | Out-Null; Get-WtWorktree -Path ./src", a);
+            var relative = ps.Invoke("$ExecutionContext.SessionState.Path.SetLocation($args[0]) | Out-Null; Get-WtWorktree -Path ./src", a);
             Assert.Equal("a", relative.Single<WtWorktree>().Branch);
         }
 
@@ -138,25 +138,18 @@ namespace Worktrunk.PowerShell.Tests
         }
 
         [Fact]
-        public void Default_view_renders_a_table_with_the_branch_and_path()
+        public void Default_view_renders_a_table_through_the_console_host()
         {
             using var sb = GitSandbox.Create();
-            sb.AddWorktree("feature/view");
-            using var ps = new PowerShellSession(sb.RepoPath);
-            var r = ps.Invoke("Get-WtWorktree | Out-String -Width 200");
-            if (r.Terminating != null)
-            {
-                // Out-String lives in Microsoft.PowerShell.Utility, which the bare SMA package lacks;
-                // the format view itself is checked through Get-FormatData below.
-                var fmt = ps.Invoke("Get-FormatData -TypeName Worktrunk.WtWorktree");
-                Assert.Empty(fmt.Errors);
-                Assert.NotEmpty(fmt.Output);
-                return;
-            }
-
-            var text = string.Join("\n", r.Output.Select(o => o.ToString()));
-            Assert.Contains("feature/view", text);
-            Assert.Contains("Branch", text);
+            var wt = sb.AddWorktree("feature/view");
+            sb.Git(sb.RepoPath, "worktree", "lock", "--reason", "busy", wt);
+            var (code, stdout, stderr) = ShellRun.Run(sb.RepoPath, "Get-WtWorktree");
+            Assert.True(code == 0, stderr);
+            var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Matches(@"^Current\s+Branch\s+Head\s+State\s+Path", lines[0]);
+            Assert.Contains(lines, l => l.Contains("@", StringComparison.Ordinal) && l.Contains(" main ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(sb.RepoPath, StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("feature/view", StringComparison.Ordinal) && l.Contains("locked: busy", StringComparison.Ordinal));
+            Assert.DoesNotContain("\u001b", stdout, StringComparison.Ordinal);
         }
     }
 }

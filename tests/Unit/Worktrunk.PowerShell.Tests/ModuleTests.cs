@@ -85,7 +85,7 @@ namespace Worktrunk.PowerShell.Tests
             using var sb = GitSandbox.Create();
             sb.AddWorktree("feature/complete-me");
             using var ps = new PowerShellSession(sb.RepoPath);
-            var r = ps.Invoke("(TabExpansion2 -inputScript 'Get-WtWorktree -Branch feat' -cursorColumn 30).CompletionMatches.CompletionText");
+            var r = ps.Invoke("(TabExpansion2 -inputScript 'Get-WtWorktree -Branch feat' -cursorColumn 27).CompletionMatches.CompletionText");
             Assert.Contains("feature/complete-me", r.Output.Select(o => o.ToString()));
         }
     }

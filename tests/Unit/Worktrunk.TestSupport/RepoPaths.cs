@@ -25,5 +25,11 @@ namespace Worktrunk.TestSupport
         public static string ModuleDir => Path.Combine(Root, "artifacts", "module", "Worktrunk");
 
         public static string ModuleManifest => Path.Combine(ModuleDir, "Worktrunk.psd1");
+
+        /// <summary>The build configuration folder of the running tests (artifacts/bin/&lt;project&gt;/&lt;config&gt;/).</summary>
+        public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
+
+        /// <summary>The Worktrunk.Shell console host built in the same configuration.</summary>
+        public static string ShellExecutable => Path.Combine(Root, "artifacts", "bin", "Worktrunk.Shell", Configuration, "Worktrunk.Shell");
     }
 }
