@@ -105,6 +105,9 @@ namespace Worktrunk.Daemons
     /// <summary>The canonical git dirs of a repository's worktrees, sorted by what they protect.</summary>
     internal sealed class LiveSet
     {
+        private readonly List<KeyValuePair<string, string>> _liveCanonicalPaths = new List<KeyValuePair<string, string>>();
+        private Dictionary<string, string>? _bySocketHash;
+
         private LiveSet()
         {
         }
@@ -118,8 +121,25 @@ namespace Worktrunk.Daemons
         /// <summary>Other registrations (prunable): canonical git dir → worktree path, to name what a daemon served.</summary>
         internal Dictionary<string, string> Removed { get; } = new Dictionary<string, string>(PathComparer);
 
-        /// <summary>SHA-1 (hex) of each live worktree's canonical path: git's name for a socket outside the git dir.</summary>
-        internal Dictionary<string, string> LiveBySocketHash { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+        /// <summary>SHA-1 (hex) of each live worktree's canonical path: git's name for a socket outside the git dir (computed on first use).</summary>
+        internal Dictionary<string, string> LiveBySocketHash
+        {
+            get
+            {
+                if (_bySocketHash == null)
+                {
+                    var map = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var p in _liveCanonicalPaths)
+                    {
+                        map[Sha1Hex(p.Key)] = p.Value;
+                    }
+
+                    _bySocketHash = map;
+                }
+
+                return _bySocketHash;
+            }
+        }
 
         /// <summary>A live worktree whose git dir could not be resolved: the set is incomplete, so "worktree removed" cannot be proven.</summary>
         internal string? UnresolvedLiveWorktree { get; private set; }
@@ -152,8 +172,7 @@ namespace Worktrunk.Daemons
                 if (live)
                 {
                     set.Live[gitDir] = e.Path;
-                    var canonicalPath = fs.Canonicalize(e.Path);
-                    set.LiveBySocketHash[Sha1Hex(canonicalPath)] = e.Path;
+                    set._liveCanonicalPaths.Add(new KeyValuePair<string, string>(fs.Canonicalize(e.Path), e.Path));
                 }
                 else if (e.IsLocked)
                 {

@@ -28,7 +28,7 @@ using Worktrunk.Processes;
 namespace Worktrunk.Daemons
 {
     /// <summary>Machine-wide fsmonitor daemon discovery.</summary>
-    internal static unsafe class DaemonDiscovery
+    internal static class DaemonDiscovery
     {
         /// <summary>pgrep's extended regex: argv[0] named git, any global options, then `fsmonitor--daemon run`.</summary>
         internal const string PgrepPattern = "^([^ ]*/)?git( [^ ]+)* fsmonitor--daemon run( |$)";
@@ -72,7 +72,7 @@ namespace Worktrunk.Daemons
 
             if (AutoMethod == DiscoveryMethod.ProcFs)
             {
-                var argv = ProcessTable.ReadArgv(pid);
+                var argv = ProcFs.ReadArgv(pid, new byte[4096]);
                 if (!DaemonArgv.IsDaemonRun(argv))
                 {
                     return null;
@@ -103,15 +103,11 @@ namespace Worktrunk.Daemons
         private static List<DiscoveredDaemon> DiscoverProcFs(IDiagnosticSink sink, CancellationToken cancellation)
         {
             var candidates = new List<int>();
-            var self = SelfPid;
-            foreach (var pid in ProcessTable.EnumeratePids())
+            var buffer = new byte[4096];
+            foreach (var pid in ProcFs.Pids())
             {
-                if (pid == self)
-                {
-                    continue;
-                }
-
-                if (DaemonArgv.IsDaemonRun(ReadArgvFast(pid)))
+                // Cheap prefilter on argv[0]'s name, then the exact match.
+                if (pid != SelfPid && ProcFs.Argv0MayBeGit(pid, buffer) && DaemonArgv.IsDaemonRun(ProcFs.ReadArgv(pid, buffer)))
                 {
                     candidates.Add(pid);
                 }
@@ -149,28 +145,23 @@ namespace Worktrunk.Daemons
                 return;
             }
 
+            var buffer = new byte[4096];
             foreach (var pid in candidates)
             {
-                var before = ProcessIdentities.Capture(pid);
-                if (before == null)
+                var before = ProcFs.ReadStat(pid, buffer);
+                if (before == null || before.Value.IsExited)
                 {
                     continue;
                 }
 
-                var argv = ProcessTable.ReadArgv(pid);
+                var argv = ProcFs.ReadArgv(pid, buffer);
                 if (!DaemonArgv.IsDaemonRun(argv))
                 {
                     continue;
                 }
 
-                string? socket = null;
-                var readable = ForEachSocketInode(pid, inode =>
-                {
-                    if (socket == null && sockets.TryGetValue(inode, out var path))
-                    {
-                        socket = path;
-                    }
-                });
+                var readable = ProcFs.FindSocketInode(pid, sockets.ContainsKey, out var inode);
+                var socket = inode != 0 ? sockets[inode] : null;
 
                 if (!readable)
                 {
@@ -178,77 +169,15 @@ namespace Worktrunk.Daemons
                     continue;
                 }
 
-                var after = ProcessIdentities.Capture(pid);
-                if (socket == null || after == null || !after.Value.Equals(before.Value))
+                var after = ProcFs.ReadStat(pid, buffer);
+                if (socket == null || after == null || after.Value.IsExited || after.Value.StartTime != before.Value.StartTime)
                 {
                     // No fsmonitor socket: not a daemon (whatever its command line says). Or the PID changed hands.
                     continue;
                 }
 
-                found.Add(new DiscoveredDaemon(before.Value, argv, socket));
+                found.Add(new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, socket));
             }
-        }
-
-        /// <summary>Calls <paramref name="onInode"/> for every socket descriptor of a process; false when its fd directory cannot be read.</summary>
-        private static bool ForEachSocketInode(int pid, Action<ulong> onInode)
-        {
-            var dir = "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/fd";
-            string[] entries;
-            try
-            {
-                entries = Directory.GetFileSystemEntries(dir);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                return false;
-            }
-            catch (IOException)
-            {
-                // Gone: readable, just empty.
-                return true;
-            }
-
-            var buffer = stackalloc byte[128];
-            foreach (var entry in entries)
-            {
-                var n = (long)Libc.readlink(entry, buffer, (IntPtr)128);
-                if (n <= 0 || n >= 128)
-                {
-                    continue;
-                }
-
-                // socket:[12345]
-                if (n > 9 && buffer[0] == (byte)'s' && buffer[6] == (byte)':' && buffer[7] == (byte)'[' && buffer[n - 1] == (byte)']')
-                {
-                    ulong ino = 0;
-                    var ok = true;
-                    for (var i = 8; i < n - 1; i++)
-                    {
-                        var c = buffer[i];
-                        if (c < (byte)'0' || c > (byte)'9')
-                        {
-                            ok = false;
-                            break;
-                        }
-
-                        ino = (ino * 10) + (ulong)(c - (byte)'0');
-                    }
-
-                    if (ok)
-                    {
-                        onInode(ino);
-                    }
-                }
-            }
-
-            return true;
-        }
-
-        /// <summary>/proc/&lt;pid&gt;/cmdline, read only as far as needed to reject most processes cheaply.</summary>
-        private static string[]? ReadArgvFast(int pid)
-        {
-            // Full read: cmdline files are small, and exact matching needs every word up to `run`.
-            return ProcessTable.ReadArgv(pid);
         }
 
         private static List<DiscoveredDaemon> DiscoverPgrepLsof(IDiagnosticSink sink, CancellationToken cancellation)
