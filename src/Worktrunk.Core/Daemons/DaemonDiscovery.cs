@@ -102,16 +102,22 @@ namespace Worktrunk.Daemons
 
         private static List<DiscoveredDaemon> DiscoverProcFs(IDiagnosticSink sink, CancellationToken cancellation)
         {
+            // Cheap prefilter on argv[0]'s name, then the exact match. Large process tables are
+            // scanned on two threads (each read is a syscall round trip; nothing is shared but the
+            // result lists, which are merged in PID order).
+            var pids = ProcFs.Pids();
             var candidates = new List<int>();
-            var buffer = new byte[4096];
-            foreach (var pid in ProcFs.Pids())
+            ForChunks(pids, pids.Count >= ParallelThreshold, (chunk, into) =>
             {
-                // Cheap prefilter on argv[0]'s name, then the exact match.
-                if (pid != SelfPid && ProcFs.Argv0MayBeGit(pid, buffer) && DaemonArgv.IsDaemonRun(ProcFs.ReadArgv(pid, buffer)))
+                var buffer = new byte[4096];
+                foreach (var pid in chunk)
                 {
-                    candidates.Add(pid);
+                    if (pid != SelfPid && ProcFs.Argv0MayBeGit(pid, buffer) && DaemonArgv.IsDaemonRun(ProcFs.ReadArgv(pid, buffer)))
+                    {
+                        into.Add(pid);
+                    }
                 }
-            }
+            }, candidates);
 
             var found = new List<DiscoveredDaemon>();
             if (candidates.Count == 0)
@@ -130,6 +136,30 @@ namespace Worktrunk.Daemons
             return found;
         }
 
+        /// <summary>Process tables at least this large are scanned on two threads when there are two cores.</summary>
+        private const int ParallelThreshold = 96;
+
+        /// <summary>Runs <paramref name="work"/> over <paramref name="items"/>, in two halves on two threads when asked and possible; results are appended in item order.</summary>
+        private static void ForChunks<TIn, TOut>(List<TIn> items, bool parallel, Action<List<TIn>, List<TOut>> work, List<TOut> results)
+        {
+            if (!parallel || Environment.ProcessorCount < 2 || items.Count < 2)
+            {
+                work(items, results);
+                return;
+            }
+
+            var half = items.Count / 2;
+            var first = items.GetRange(0, half);
+            var second = items.GetRange(half, items.Count - half);
+            var firstOut = new List<TOut>();
+            var secondOut = new List<TOut>();
+            var other = System.Threading.Tasks.Task.Run(() => work(second, secondOut));
+            work(first, firstOut);
+            other.GetAwaiter().GetResult();
+            results.AddRange(firstOut);
+            results.AddRange(secondOut);
+        }
+
         /// <summary>Joins candidates' socket descriptors with /proc/net/unix; candidates whose fd dir is unreadable go to <paramref name="fallback"/>.</summary>
         private static void ResolveCandidates(List<int> candidates, List<DiscoveredDaemon> found, List<int> fallback, IDiagnosticSink sink)
         {
@@ -145,39 +175,56 @@ namespace Worktrunk.Daemons
                 return;
             }
 
-            var buffer = new byte[4096];
-            foreach (var pid in candidates)
+            var outcomes = new List<(int Pid, DiscoveredDaemon? Daemon, bool Unreadable)>();
+            ForChunks(candidates, candidates.Count >= 16, (chunk, into) =>
             {
-                var before = ProcFs.ReadStat(pid, buffer);
-                if (before == null || before.Value.IsExited)
+                var buffer = new byte[4096];
+                foreach (var pid in chunk)
                 {
-                    continue;
+                    into.Add(ResolveOne(pid, sockets, buffer));
                 }
+            }, outcomes);
 
-                var argv = ProcFs.ReadArgv(pid, buffer);
-                if (!DaemonArgv.IsDaemonRun(argv))
+            foreach (var o in outcomes)
+            {
+                if (o.Unreadable)
                 {
-                    continue;
+                    fallback.Add(o.Pid);
                 }
-
-                var readable = ProcFs.FindSocketInode(pid, sockets.ContainsKey, out var inode);
-                var socket = inode != 0 ? sockets[inode] : null;
-
-                if (!readable)
+                else if (o.Daemon != null)
                 {
-                    fallback.Add(pid);
-                    continue;
+                    found.Add(o.Daemon);
                 }
-
-                var after = ProcFs.ReadStat(pid, buffer);
-                if (socket == null || after == null || after.Value.IsExited || after.Value.StartTime != before.Value.StartTime)
-                {
-                    // No fsmonitor socket: not a daemon (whatever its command line says). Or the PID changed hands.
-                    continue;
-                }
-
-                found.Add(new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, socket));
             }
+        }
+
+        private static (int Pid, DiscoveredDaemon? Daemon, bool Unreadable) ResolveOne(int pid, Dictionary<ulong, string> sockets, byte[] buffer)
+        {
+            var before = ProcFs.ReadStat(pid, buffer);
+            if (before == null || before.Value.IsExited)
+            {
+                return (pid, null, false);
+            }
+
+            var argv = ProcFs.ReadArgv(pid, buffer);
+            if (!DaemonArgv.IsDaemonRun(argv))
+            {
+                return (pid, null, false);
+            }
+
+            if (!ProcFs.FindSocketInode(pid, sockets.ContainsKey, out var inode))
+            {
+                return (pid, null, true);
+            }
+
+            var after = ProcFs.ReadStat(pid, buffer);
+            if (inode == 0 || after == null || after.Value.IsExited || after.Value.StartTime != before.Value.StartTime)
+            {
+                // No fsmonitor socket: not a daemon (whatever its command line says). Or the PID changed hands.
+                return (pid, null, false);
+            }
+
+            return (pid, new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode]), false);
         }
 
         private static List<DiscoveredDaemon> DiscoverPgrepLsof(IDiagnosticSink sink, CancellationToken cancellation)
