@@ -243,10 +243,10 @@ namespace Worktrunk.Daemons
                 return new DaemonVerdict(WtDaemonState.OrphanedGitDirGone, "lsof shows only the socket's file name, which it does once the directory holding the socket has been deleted.", null, null, null);
             }
 
-            var slash = socketPath.LastIndexOf('/');
+            var slash = LastSeparator(socketPath);
             var name = slash < 0 ? socketPath : socketPath.Substring(slash + 1);
             var parent = slash <= 0 ? (slash == 0 ? "/" : null) : socketPath.Substring(0, slash);
-            if (parent == null || parent.Length == 0 || parent[0] != '/' && !(parent.Length > 2 && parent[1] == ':'))
+            if (parent == null || !IsAbsolute(parent))
             {
                 return new DaemonVerdict(WtDaemonState.Unknown, "The socket path '" + socketPath + "' is not absolute.", null, null, null);
             }
@@ -344,24 +344,37 @@ namespace Worktrunk.Daemons
         /// <summary>True when <paramref name="gitDir"/> is exactly `&lt;common&gt;/worktrees/&lt;id&gt;`.</summary>
         private static bool IsRegistrationDir(string gitDir, string common)
         {
-            var slash = gitDir.LastIndexOf('/');
+            var slash = LastSeparator(gitDir);
             if (slash <= 0)
             {
                 return false;
             }
 
             var container = gitDir.Substring(0, slash);
-            return string.Equals(container, common.TrimEnd('/') + "/worktrees", PathUtil.Comparison);
+            var containerSlash = LastSeparator(container);
+            return containerSlash > 0
+                && string.Equals(container.Substring(containerSlash + 1), "worktrees", PathUtil.Comparison)
+                && string.Equals(container.Substring(0, containerSlash), common.TrimEnd('/', '\\'), PathUtil.Comparison);
         }
+
+        /// <summary>The last path separator: '/' everywhere, and '\\' too in a Windows path (drive letter or UNC).</summary>
+        private static int LastSeparator(string path) =>
+            IsWindowsPath(path) ? path.LastIndexOfAny(new[] { '/', '\\' }) : path.LastIndexOf('/');
+
+        private static bool IsWindowsPath(string path) =>
+            (path.Length >= 2 && path[1] == ':' && char.IsLetter(path[0])) || path.StartsWith("\\\\", StringComparison.Ordinal);
+
+        private static bool IsAbsolute(string path) =>
+            (path.Length > 0 && path[0] == '/') || (path.Length > 2 && path[1] == ':' && (path[2] == '\\' || path[2] == '/')) || path.StartsWith("\\\\", StringComparison.Ordinal);
 
         /// <summary>For a deleted git dir: `X/worktrees/id` → X, otherwise the directory itself.</summary>
         private static string LexicalCommonDir(string gitDir)
         {
-            var slash = gitDir.LastIndexOf('/');
+            var slash = LastSeparator(gitDir);
             if (slash > 0)
             {
                 var container = gitDir.Substring(0, slash);
-                var containerSlash = container.LastIndexOf('/');
+                var containerSlash = LastSeparator(container);
                 if (containerSlash >= 0 && string.Equals(container.Substring(containerSlash + 1), "worktrees", StringComparison.Ordinal) && containerSlash > 0)
                 {
                     return container.Substring(0, containerSlash);
