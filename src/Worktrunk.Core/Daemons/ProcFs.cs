@@ -86,16 +86,23 @@ namespace Worktrunk.Daemons
         /// <summary>True when argv[0]'s file name could be git: a cheap filter before the exact match.</summary>
         internal static bool Argv0MayBeGit(int pid, byte[] buffer)
         {
-            var n = ReadProcFile(pid, "cmdline", buffer);
+            // argv[0] is almost always short: read a little first, all of it only when needed.
+            var n = ReadProcFile(pid, "cmdline", buffer, 256);
             if (n <= 0)
             {
                 return false;
             }
 
             var end = Array.IndexOf(buffer, (byte)0, 0, n);
+            if (end < 0 && n == 256)
+            {
+                n = ReadProcFile(pid, "cmdline", buffer);
+                end = n <= 0 ? -1 : Array.IndexOf(buffer, (byte)0, 0, n);
+            }
+
             if (end < 0)
             {
-                end = n;
+                end = Math.Max(n, 0);
             }
 
             var start = 0;
@@ -236,8 +243,9 @@ namespace Worktrunk.Daemons
         }
 
         /// <summary>Reads /proc/&lt;pid&gt;/&lt;name&gt; into <paramref name="buffer"/>; the byte count, or -1.</summary>
-        private static int ReadProcFile(int pid, string name, byte[] buffer)
+        private static int ReadProcFile(int pid, string name, byte[] buffer, int max = int.MaxValue)
         {
+            var limit = Math.Min(max, buffer.Length);
             var path = stackalloc byte[40];
             PidPath(pid, name, path);
             var fd = Libc.open_bytes(path, Libc.O_RDONLY | Libc.O_CLOEXEC_LINUX);
@@ -251,9 +259,9 @@ namespace Worktrunk.Daemons
                 var total = 0;
                 fixed (byte* b = buffer)
                 {
-                    while (total < buffer.Length)
+                    while (total < limit)
                     {
-                        var got = (long)Libc.read(fd, b + total, (IntPtr)(buffer.Length - total));
+                        var got = (long)Libc.read(fd, b + total, (IntPtr)(limit - total));
                         if (got < 0 && Libc.Errno == Libc.EINTR)
                         {
                             continue;
