@@ -80,7 +80,15 @@ namespace Worktrunk.Daemons
 
                 var list = new List<DiscoveredDaemon>();
                 var fallback = new List<int>();
-                ResolveCandidates(new List<int> { pid }, list, fallback, sink);
+                try
+                {
+                    ResolveCandidates(new List<int> { pid }, ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")), list, fallback);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    fallback.Add(pid);
+                }
+
                 if (fallback.Count > 0)
                 {
                     list.AddRange(LsofResolve(fallback, sink, cancellation));
@@ -105,6 +113,24 @@ namespace Worktrunk.Daemons
             // Cheap prefilter on argv[0]'s name, then the exact match. Large process tables are
             // scanned on two threads (each read is a syscall round trip; nothing is shared but the
             // result lists, which are merged in PID order).
+            var found = new List<DiscoveredDaemon>();
+            Dictionary<ulong, string>? sockets;
+            try
+            {
+                sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"));
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                sink.Debug("cannot read /proc/net/unix (" + e.Message + "); resolving sockets with lsof");
+                sockets = null;
+            }
+
+            // No listening fsmonitor socket in this network namespace: no daemon can hold one.
+            if (sockets != null && sockets.Count == 0)
+            {
+                return found;
+            }
+
             var pids = ProcFs.Pids();
             var candidates = new List<int>();
             ForChunks(pids, pids.Count >= ParallelThreshold, (chunk, into) =>
@@ -112,14 +138,13 @@ namespace Worktrunk.Daemons
                 var buffer = new byte[4096];
                 foreach (var pid in chunk)
                 {
-                    if (pid != SelfPid && ProcFs.Argv0MayBeGit(pid, buffer) && DaemonArgv.IsDaemonRun(ProcFs.ReadArgv(pid, buffer)))
+                    if (pid != SelfPid && DaemonArgv.IsDaemonRun(ProcFs.ArgvIfGit(pid, buffer)))
                     {
                         into.Add(pid);
                     }
                 }
             }, candidates);
 
-            var found = new List<DiscoveredDaemon>();
             if (candidates.Count == 0)
             {
                 return found;
@@ -127,7 +152,15 @@ namespace Worktrunk.Daemons
 
             cancellation.ThrowIfCancellationRequested();
             var fallback = new List<int>();
-            ResolveCandidates(candidates, found, fallback, sink);
+            if (sockets == null)
+            {
+                fallback.AddRange(candidates);
+            }
+            else
+            {
+                ResolveCandidates(candidates, sockets, found, fallback);
+            }
+
             if (fallback.Count > 0)
             {
                 found.AddRange(LsofResolve(fallback, sink, cancellation));
@@ -161,20 +194,8 @@ namespace Worktrunk.Daemons
         }
 
         /// <summary>Joins candidates' socket descriptors with /proc/net/unix; candidates whose fd dir is unreadable go to <paramref name="fallback"/>.</summary>
-        private static void ResolveCandidates(List<int> candidates, List<DiscoveredDaemon> found, List<int> fallback, IDiagnosticSink sink)
+        private static void ResolveCandidates(List<int> candidates, Dictionary<ulong, string> sockets, List<DiscoveredDaemon> found, List<int> fallback)
         {
-            Dictionary<ulong, string> sockets;
-            try
-            {
-                sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"));
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                sink.Debug("cannot read /proc/net/unix (" + e.Message + "); resolving sockets with lsof");
-                fallback.AddRange(candidates);
-                return;
-            }
-
             var outcomes = new List<(int Pid, DiscoveredDaemon? Daemon, bool Unreadable)>();
             ForChunks(candidates, candidates.Count >= 16, (chunk, into) =>
             {
@@ -198,33 +219,60 @@ namespace Worktrunk.Daemons
             }
         }
 
+        /// <summary>
+        /// Proves one candidate: its start time, exact argv and fsmonitor socket must all belong to
+        /// one process. With a pidfd (opened first, and still not signalling exit at the end) the
+        /// PID cannot have changed hands in between; without one, the start time is read again
+        /// after the descriptors and must be unchanged.
+        /// </summary>
         private static (int Pid, DiscoveredDaemon? Daemon, bool Unreadable) ResolveOne(int pid, Dictionary<ulong, string> sockets, byte[] buffer)
         {
-            var before = ProcFs.ReadStat(pid, buffer);
-            if (before == null || before.Value.IsExited)
+            var pidfd = ProcFs.OpenPidfd(pid);
+            try
             {
-                return (pid, null, false);
-            }
+                var before = ProcFs.ReadStat(pid, buffer);
+                if (before == null || before.Value.IsExited)
+                {
+                    return (pid, null, false);
+                }
 
-            var argv = ProcFs.ReadArgv(pid, buffer);
-            if (!DaemonArgv.IsDaemonRun(argv))
+                var argv = ProcFs.ReadArgv(pid, buffer);
+                if (!DaemonArgv.IsDaemonRun(argv))
+                {
+                    return (pid, null, false);
+                }
+
+                if (!ProcFs.FindSocketInode(pid, sockets.ContainsKey, out var inode))
+                {
+                    return (pid, null, true);
+                }
+
+                if (inode == 0)
+                {
+                    // No fsmonitor socket: not a daemon, whatever its command line says.
+                    return (pid, null, false);
+                }
+
+                bool same;
+                if (pidfd >= 0)
+                {
+                    same = !ProcFs.PidfdExited(pidfd);
+                }
+                else
+                {
+                    var after = ProcFs.ReadStat(pid, buffer);
+                    same = after != null && !after.Value.IsExited && after.Value.StartTime == before.Value.StartTime;
+                }
+
+                return same ? (pid, new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode]), false) : (pid, null, false);
+            }
+            finally
             {
-                return (pid, null, false);
+                if (pidfd >= 0)
+                {
+                    Interop.Libc.close(pidfd);
+                }
             }
-
-            if (!ProcFs.FindSocketInode(pid, sockets.ContainsKey, out var inode))
-            {
-                return (pid, null, true);
-            }
-
-            var after = ProcFs.ReadStat(pid, buffer);
-            if (inode == 0 || after == null || after.Value.IsExited || after.Value.StartTime != before.Value.StartTime)
-            {
-                // No fsmonitor socket: not a daemon (whatever its command line says). Or the PID changed hands.
-                return (pid, null, false);
-            }
-
-            return (pid, new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode]), false);
         }
 
         private static List<DiscoveredDaemon> DiscoverPgrepLsof(IDiagnosticSink sink, CancellationToken cancellation)

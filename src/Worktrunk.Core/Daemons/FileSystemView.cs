@@ -51,6 +51,7 @@ namespace Worktrunk.Daemons
         private readonly Dictionary<string, string> _canonical = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly Dictionary<string, bool> _isDir = new Dictionary<string, bool>(StringComparer.Ordinal);
         private readonly Dictionary<string, string?> _common = new Dictionary<string, string?>(StringComparer.Ordinal);
+        private readonly byte[] _buffer = new byte[4096];
 
         public string Canonicalize(string path)
         {
@@ -60,10 +61,13 @@ namespace Worktrunk.Daemons
 
         public bool DirectoryExists(string path)
         {
-            if (!_isDir.TryGetValue(path, out var exists))
+            // Canonicalizing looks at the entry once and remembers whether it is a directory.
+            var full = PathUtil.TrimEnd(Path.GetFullPath(path));
+            CanonicalizeFull(full);
+            if (!_isDir.TryGetValue(full, out var exists))
             {
-                exists = Directory.Exists(path);
-                _isDir[path] = exists;
+                exists = Directory.Exists(full);
+                _isDir[full] = exists;
             }
 
             return exists;
@@ -73,26 +77,31 @@ namespace Worktrunk.Daemons
         {
             if (!_common.TryGetValue(canonicalGitDir, out var common))
             {
-                common = null;
-                if (RepositoryLocator.IsGitDir(canonicalGitDir))
-                {
-                    var file = Path.Combine(canonicalGitDir, "commondir");
-                    string? rel = null;
-                    try
-                    {
-                        rel = File.Exists(file) ? File.ReadAllText(file).Trim() : null;
-                    }
-                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                    {
-                    }
-
-                    common = string.IsNullOrEmpty(rel) ? canonicalGitDir : Canonicalize(Path.Combine(canonicalGitDir, rel!));
-                }
-
+                common = Interop.Platform.IsWindows ? RealFileSystemView.Instance.CommonDirOf(canonicalGitDir) : ReadCommonDir(canonicalGitDir);
                 _common[canonicalGitDir] = common;
             }
 
             return common;
+        }
+
+        /// <summary>RepositoryLocator's rule (HEAD plus commondir, or HEAD plus objects and refs) with one read for a linked worktree's git dir.</summary>
+        private string? ReadCommonDir(string gitDir)
+        {
+            var n = ProcFs.TryReadFile(Path.Combine(gitDir, "commondir"), _buffer);
+            if (n >= 0)
+            {
+                if (!File.Exists(Path.Combine(gitDir, "HEAD")))
+                {
+                    return null;
+                }
+
+                var rel = System.Text.Encoding.UTF8.GetString(_buffer, 0, n).Trim();
+                return rel.Length == 0 ? Canonicalize(gitDir) : Canonicalize(Path.Combine(gitDir, rel));
+            }
+
+            return File.Exists(Path.Combine(gitDir, "HEAD")) && Directory.Exists(Path.Combine(gitDir, "objects")) && Directory.Exists(Path.Combine(gitDir, "refs"))
+                ? Canonicalize(gitDir)
+                : null;
         }
 
         private string CanonicalizeFull(string full)
@@ -112,19 +121,12 @@ namespace Worktrunk.Daemons
             {
                 var name = Path.GetFileName(full);
                 var canonicalParent = CanonicalizeFull(parent!);
-                FileAttributes? attributes = null;
-                try
-                {
-                    if (Directory.Exists(full) || File.Exists(full))
-                    {
-                        attributes = File.GetAttributes(full);
-                    }
-                }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-                {
-                }
 
-                if (attributes.HasValue && (attributes.Value & FileAttributes.ReparsePoint) != 0)
+                // One lstat (plus a stat for a symlink): whether it is a symlink, and whether it is a directory.
+                var info = new DirectoryInfo(full);
+                var attributes = info.Attributes;
+                _isDir[full] = info.Exists;
+                if ((int)attributes != -1 && (attributes & FileAttributes.ReparsePoint) != 0)
                 {
                     result = PathUtil.Canonicalize(full);
                 }

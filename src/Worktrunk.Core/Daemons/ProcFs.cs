@@ -18,6 +18,8 @@ namespace Worktrunk.Daemons
     /// <summary>Raw /proc readers used by <see cref="DaemonDiscovery"/>.</summary>
     internal static unsafe class ProcFs
     {
+        private static bool s_noPidfd;
+
         /// <summary>Every numeric entry of /proc.</summary>
         internal static List<int> Pids()
         {
@@ -83,6 +85,57 @@ namespace Worktrunk.Daemons
             return ProcessTable.ParseCmdline(copy);
         }
 
+        /// <summary>
+        /// The argv of a process when argv[0]'s file name could be git (a cheap filter before the exact
+        /// match), else null. Most processes cost one 256-byte read.
+        /// </summary>
+        internal static string[]? ArgvIfGit(int pid, byte[] buffer)
+        {
+            var n = ReadProcFile(pid, "cmdline", buffer, 256);
+            if (n <= 0 || !Argv0IsGit(buffer, n, out var complete))
+            {
+                return null;
+            }
+
+            if (complete)
+            {
+                var copy = new byte[n];
+                Buffer.BlockCopy(buffer, 0, copy, 0, n);
+                return ProcessTable.ParseCmdline(copy);
+            }
+
+            return ReadArgv(pid, buffer);
+        }
+
+        /// <summary>argv[0]'s file name is `git` or `git.exe`; <paramref name="complete"/> when the whole cmdline fit in <paramref name="n"/> bytes.</summary>
+        private static bool Argv0IsGit(byte[] buffer, int n, out bool complete)
+        {
+            complete = n < 256;
+            var end = Array.IndexOf(buffer, (byte)0, 0, n);
+            if (end < 0)
+            {
+                if (!complete)
+                {
+                    // argv[0] alone is longer than what was read: the exact match decides on the full read.
+                    return true;
+                }
+
+                end = n;
+            }
+
+            var start = 0;
+            for (var i = 0; i < end; i++)
+            {
+                if (buffer[i] == (byte)'/' || buffer[i] == (byte)'\\')
+                {
+                    start = i + 1;
+                }
+            }
+
+            var len = end - start;
+            return (len == 3 || len == 7) && buffer[start] == (byte)'g' && buffer[start + 1] == (byte)'i' && buffer[start + 2] == (byte)'t';
+        }
+
         /// <summary>True when argv[0]'s file name could be git: a cheap filter before the exact match.</summary>
         internal static bool Argv0MayBeGit(int pid, byte[] buffer)
         {
@@ -116,6 +169,36 @@ namespace Worktrunk.Daemons
 
             var len = end - start;
             return (len == 3 || len == 7) && buffer[start] == (byte)'g' && buffer[start + 1] == (byte)'i' && buffer[start + 2] == (byte)'t';
+        }
+
+        /// <summary>A close-on-exec pidfd for the process, or -1 (no kernel support, or gone).</summary>
+        internal static int OpenPidfd(int pid)
+        {
+            if (s_noPidfd)
+            {
+                return -1;
+            }
+
+            var fd = (int)Libc.syscall(Libc.SYS_pidfd_open, pid, 0, 0, 0);
+            if (fd < 0)
+            {
+                if (Libc.Errno == Libc.ENOSYS_LINUX)
+                {
+                    s_noPidfd = true;
+                }
+
+                return -1;
+            }
+
+            Libc.SetCloseOnExec(fd);
+            return fd;
+        }
+
+        /// <summary>True once the pidfd's process has exited (a zombie included).</summary>
+        internal static bool PidfdExited(int pidfd)
+        {
+            var pfd = new Libc.PollFd { Fd = pidfd, Events = Libc.POLLIN };
+            return Libc.poll(&pfd, (UIntPtr)1, 0) > 0 && (pfd.REvents & Libc.POLLIN) != 0;
         }
 
         /// <summary>/proc/&lt;pid&gt;/stat; null when gone.</summary>
@@ -242,6 +325,26 @@ namespace Worktrunk.Daemons
             dest[i] = 0;
         }
 
+        /// <summary>Reads a small file (up to the buffer's size) with one open/read/close; the byte count, or -1 when it cannot be opened. Unix only.</summary>
+        internal static int TryReadFile(string path, byte[] buffer)
+        {
+            var byteCount = Encoding.UTF8.GetByteCount(path);
+            if (byteCount > 4000)
+            {
+                return -1;
+            }
+
+            var bytes = stackalloc byte[byteCount + 1];
+            fixed (char* chars = path)
+            {
+                Encoding.UTF8.GetBytes(chars, path.Length, bytes, byteCount);
+            }
+
+            bytes[byteCount] = 0;
+            var fd = Libc.open_bytes(bytes, Libc.O_RDONLY | (Platform.IsMacOS ? Libc.O_CLOEXEC_MACOS : Libc.O_CLOEXEC_LINUX));
+            return fd < 0 ? -1 : ReadAll(fd, buffer, buffer.Length);
+        }
+
         /// <summary>Reads /proc/&lt;pid&gt;/&lt;name&gt; into <paramref name="buffer"/>; the byte count, or -1.</summary>
         private static int ReadProcFile(int pid, string name, byte[] buffer, int max = int.MaxValue)
         {
@@ -254,6 +357,12 @@ namespace Worktrunk.Daemons
                 return -1;
             }
 
+            return ReadAll(fd, buffer, limit);
+        }
+
+        /// <summary>Reads up to <paramref name="limit"/> bytes from <paramref name="fd"/> and closes it.</summary>
+        private static int ReadAll(int fd, byte[] buffer, int limit)
+        {
             try
             {
                 var total = 0;

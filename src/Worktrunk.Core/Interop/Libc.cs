@@ -129,6 +129,9 @@ namespace Worktrunk.Interop
         /// <summary>O_CLOEXEC on Linux (x86-64 and arm64 alike).</summary>
         internal const int O_CLOEXEC_LINUX = 0x80000;
 
+        /// <summary>O_CLOEXEC on macOS.</summary>
+        internal const int O_CLOEXEC_MACOS = 0x1000000;
+
         /// <summary>Offset of d_name in struct dirent on Linux (glibc and musl, 64-bit): ino 8, off 8, reclen 2, type 1.</summary>
         internal const int DirentNameOffset = 19;
 
