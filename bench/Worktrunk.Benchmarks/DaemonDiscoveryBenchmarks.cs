@@ -25,6 +25,8 @@ namespace Worktrunk.Benchmarks
     /// ratio measures discovery. Target: the /proc method at least 20x faster.
     /// </summary>
     [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+    [MinColumn]
+    [MedianColumn]
     public class DaemonDiscoveryBenchmarks
     {
         private const int LiveDaemons = 50;
@@ -155,6 +157,8 @@ namespace Worktrunk.Benchmarks
 
     /// <summary>A whole Invoke-WtFsmonitorSweep (daemon part) on a machine with no fsmonitor daemon. Target: under 5 ms.</summary>
     [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+    [MinColumn]
+    [MedianColumn]
     public class EmptySweepBenchmarks
     {
         private GitSandbox? _sandbox;

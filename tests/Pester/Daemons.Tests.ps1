@@ -195,11 +195,3 @@ Describe 'Fsmonitor daemon cmdlets' -Skip:($IsWindows) {
         Test-Path $old | Should -BeTrue
     }
 }
-
-Describe 'Help' {
-    It '<_> has a synopsis and an example' -ForEach @('Get-WtOrphanDaemon', 'Stop-WtDaemon', 'Invoke-WtFsmonitorSweep') {
-        $help = Get-Help $_ -Full
-        $help.Synopsis | Should -Not -BeNullOrEmpty
-        @($help.Examples.Example).Count | Should -BeGreaterThan 0
-    }
-}

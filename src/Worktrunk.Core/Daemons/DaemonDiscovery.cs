@@ -3,12 +3,16 @@
 // Data safety: a process is reported only when (1) its argv is exactly a `git ... fsmonitor--daemon
 // run` invocation (DaemonArgv; on macOS an anchored pgrep pattern) and (2) it holds a listening
 // fsmonitor socket. A process whose command line names the daemon but holds no such socket is
-// never reported, so never signalled. Its identity (PID + start time) is captured before and
-// re-checked after its descriptors are read; a PID that changed hands mid-scan is dropped.
-// Linux: /proc/<pid>/cmdline for every process, then for candidates /proc/<pid>/fd links
-// `socket:[inode]` joined with one read of /proc/net/unix (listening sockets with a path). A
-// candidate whose /proc/<pid>/fd cannot be read (another user's process) falls back to lsof for
-// that PID alone; if /proc cannot be read at all, the whole discovery falls back.
+// never reported, so never signalled. Its start time, argv and socket are proven to belong to one
+// process: a pidfd is opened before they are read and must not report an exit afterwards (without
+// pidfd, the start time is read before and after and must match); a PID that changed hands
+// mid-scan is dropped.
+// Linux: one read of /proc/net/unix (listening sockets with a path; none means no daemon and no
+// further work), /proc/<pid>/cmdline of every process (argv[0] prefilter, then the exact match),
+// and for candidates the /proc/<pid>/fd links `socket:[inode]` joined with that table. Large
+// process tables are read on two threads. A candidate whose /proc/<pid>/fd cannot be read
+// (another user's process) falls back to lsof for that PID alone; if /proc/net/unix cannot be
+// read, every candidate does.
 // macOS (and Linux without /proc): `pgrep -f` + one batched `lsof -a -p <pids> -U -F pn`; lsof's
 // exit status is ignored (non-zero whenever a listed PID vanished); an empty PID list never
 // reaches lsof (an empty -p would list every socket on the machine).
