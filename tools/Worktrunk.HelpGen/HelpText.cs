@@ -25,9 +25,11 @@ namespace Worktrunk.HelpGen
         {
             var paragraphs = new List<string>();
             var current = new StringBuilder();
+            var inListItem = false;
 
             void Finish()
             {
+                inListItem = false;
                 if (current.Length > 0)
                 {
                     paragraphs.Add(Inline(current.ToString()));
@@ -47,10 +49,15 @@ namespace Worktrunk.HelpGen
                             break;
                         }
 
-                        if (s_listItem.IsMatch(text))
+                        var startsItem = s_listItem.IsMatch(text);
+
+                        // A list item keeps its own line; an unindented line after it ends the list (PlatyPS keeps that break too).
+                        if (startsItem || (inListItem && !char.IsWhiteSpace(line.Text[0])))
                         {
                             Finish();
                         }
+
+                        inListItem |= startsItem;
 
                         if (current.Length > 0)
                         {
