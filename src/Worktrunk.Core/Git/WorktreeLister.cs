@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Threading.Tasks;
 using Worktrunk.IO;
 
 namespace Worktrunk.Git
@@ -14,8 +15,32 @@ namespace Worktrunk.Git
         /// </summary>
         internal static List<WtWorktree> List(RepositoryLocation repo, GitRunner git, string? currentLocation)
         {
-            var output = git.RunChecked(repo.RunDirectory, GitAccess.ReadOnly, new[] { "worktree", "list", "--porcelain", "-z" });
-            return Build(WorktreeListParser.Parse(output), repo.CommonDir, currentLocation);
+            // The registrations are plain files: read them on the thread pool while git runs (pure reads, no diagnostics).
+            var registrations = Task.Run(() => ReadRegistrations(repo.CommonDir));
+            string output;
+            try
+            {
+                output = git.RunChecked(repo.RunDirectory, GitAccess.ReadOnly, new[] { "worktree", "list", "--porcelain", "-z" });
+            }
+            catch
+            {
+                registrations.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                throw;
+            }
+
+            var records = WorktreeListParser.Parse(output);
+            var list = Build(records, repo.CommonDir, currentLocation, registrations.GetAwaiter().GetResult());
+
+            // A worktree added while git ran has a registration the early read missed: read them again, as a serial listing would.
+            foreach (var w in list)
+            {
+                if (w.GitDir == null && !w.IsBare && !w.IsMain)
+                {
+                    return Build(records, repo.CommonDir, currentLocation);
+                }
+            }
+
+            return list;
         }
 
         /// <summary>
@@ -24,9 +49,9 @@ namespace Worktrunk.Git
         /// the exact path git printed (git prints the text of the registration's gitdir file), with a
         /// canonical comparison only for a record that text does not match.
         /// </summary>
-        internal static List<WtWorktree> Build(List<WorktreeRecord> records, string commonDir, string? currentLocation)
+        internal static List<WtWorktree> Build(List<WorktreeRecord> records, string commonDir, string? currentLocation, Registrations? registrations = null)
         {
-            var registrations = ReadRegistrations(commonDir);
+            registrations ??= ReadRegistrations(commonDir);
             var current = currentLocation == null ? null : PathUtil.Canonicalize(currentLocation);
             var canonical = new string[records.Count];
             for (var i = 0; i < records.Count; i++)
