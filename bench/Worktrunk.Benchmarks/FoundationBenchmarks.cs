@@ -18,6 +18,8 @@ namespace Worktrunk.Benchmarks
     /// </summary>
     [SimpleJob(warmupCount: 3, iterationCount: 10)]
     [MemoryDiagnoser]
+    [MinColumn]
+    [MedianColumn]
     public class FoundationImportBenchmarks
     {
         private string _manifest = string.Empty;
@@ -64,6 +66,8 @@ namespace Worktrunk.Benchmarks
     /// </summary>
     [SimpleJob(warmupCount: 3, iterationCount: 10)]
     [MemoryDiagnoser]
+    [MinColumn]
+    [MedianColumn]
     public class FoundationListBenchmarks
     {
         private GitSandbox? _sandbox;
@@ -93,6 +97,79 @@ namespace Worktrunk.Benchmarks
             {
                 throw new InvalidOperationException($"Expected 101 worktrees, the cmdlet listed {count}.");
             }
+        }
+
+        /// <summary>
+        /// Interleaved measurement for a shared, noisy machine: each round runs the three methods
+        /// back to back (in rotating order), so load changes hit all three alike; reports each
+        /// method's median and minimum and the median of the per-round ratios to the baseline.
+        /// `dotnet run -c Release --project bench/Worktrunk.Benchmarks -- --foundation-paired [rounds]`.
+        /// </summary>
+        public static void Paired(int rounds)
+        {
+            var bench = new FoundationListBenchmarks();
+            bench.Setup();
+            try
+            {
+                var names = new[] { "git worktree list --porcelain (process)", "Core: Locate + WorktreeLister.List", "Cmdlet: Get-WtWorktree (hosted)" };
+                var actions = new Func<int>[] { bench.GitAlone, bench.Core, bench.Cmdlet };
+                var times = new double[3][];
+                for (var k = 0; k < 3; k++)
+                {
+                    times[k] = new double[rounds];
+                    for (var w = 0; w < 5; w++)
+                    {
+                        actions[k]();
+                    }
+                }
+
+                for (var round = 0; round < rounds; round++)
+                {
+                    for (var j = 0; j < 3; j++)
+                    {
+                        var k = (round + j) % 3;
+                        var clock = Stopwatch.StartNew();
+                        actions[k]();
+                        times[k][round] = clock.Elapsed.TotalMilliseconds;
+                    }
+                }
+
+                Console.WriteLine($"Paired, {rounds} rounds, 100 linked worktrees:");
+                Console.WriteLine("| Method | Median | Min | Median of per-round ratio |");
+                Console.WriteLine("|---|---:|---:|---:|");
+                for (var k = 0; k < 3; k++)
+                {
+                    var ratios = new double[rounds];
+                    for (var i = 0; i < rounds; i++)
+                    {
+                        ratios[i] = times[k][i] / times[0][i];
+                    }
+
+                    Console.WriteLine($"| {names[k]} | {Median(times[k]):0.00} ms | {Min(times[k]):0.00} ms | {Median(ratios):0.00} |");
+                }
+            }
+            finally
+            {
+                bench.Cleanup();
+            }
+        }
+
+        private static double Median(double[] values)
+        {
+            var sorted = (double[])values.Clone();
+            Array.Sort(sorted);
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        private static double Min(double[] values)
+        {
+            var min = double.MaxValue;
+            foreach (var v in values)
+            {
+                min = Math.Min(min, v);
+            }
+
+            return min;
         }
 
         [GlobalCleanup]
