@@ -14,20 +14,20 @@ function Initialize-WtHermeticGit {
     $env:GIT_AUTHOR_DATE = '2026-01-01T00:00:00Z'
     $env:GIT_COMMITTER_DATE = '2026-01-01T00:00:00Z'
     $env:GIT_TERMINAL_PROMPT = '0'
+    $env:LC_ALL = 'C'
     foreach ($name in 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR') {
         Remove-Item -LiteralPath "Env:$name" -ErrorAction SilentlyContinue
     }
 }
 
 function Invoke-WtGit {
-    # Runs git in a directory and fails the test on a non-zero exit.
-    param(
-        [Parameter(Mandatory)] [string] $Directory,
-        [Parameter(Mandatory, ValueFromRemainingArguments)] [string[]] $Arguments
-    )
-    $output = & git -C $Directory @Arguments 2>&1
+    # Invoke-WtGit <directory> <git arguments...>: runs git there and throws on a non-zero exit.
+    # A plain function on purpose: every argument after the directory (-q, -b, --bare...) reaches git
+    # verbatim, where an advanced function would try to bind them as its own parameters.
+    $directory, $arguments = $args
+    $output = & git -C $directory @arguments 2>&1
     if ($LASTEXITCODE -ne 0) {
-        throw "git $($Arguments -join ' ') failed in ${Directory}: $output"
+        throw "git $($arguments -join ' ') failed in ${directory}: $output"
     }
     $output
 }

@@ -47,7 +47,7 @@ Describe 'Get-WtWorktree' {
 
         $branches = @(Get-WtWorktree -Branch 'agent/*' -ErrorVariable errors | ForEach-Object Branch | Sort-Object)
 
-        $branches | Should -Be @('agent/one', 'agent/two')
+        ($branches -join ', ') | Should -Be 'agent/one, agent/two'
         $errors.Count | Should -Be 0
     }
 

@@ -47,7 +47,7 @@ Describe 'Worktrunk module manifest' {
 
     It 'exports exactly the cmdlets the manifest declares' {
         $declared = @((Import-PowerShellDataFile -LiteralPath $script:Manifest).CmdletsToExport | Sort-Object)
-        $script:Exported | Should -Be $declared
+        ($script:Exported -join ', ') | Should -Be ($declared -join ', ')
     }
 
     It 'declares exactly the [Cmdlet] classes of the assembly' {
@@ -57,7 +57,7 @@ Describe 'Worktrunk module manifest' {
             ForEach-Object { "$($_.VerbName)-$($_.NounName)" } |
             Sort-Object)
         $declared = @((Import-PowerShellDataFile -LiteralPath $script:Manifest).CmdletsToExport | Sort-Object)
-        $declared | Should -Be $classes
+        ($declared -join ', ') | Should -Be ($classes -join ', ')
     }
 }
 
@@ -104,7 +104,7 @@ Describe 'Worktrunk help' {
             Where-Object { -not (Select-String -LiteralPath $_.FullName -Pattern '^Module Guid:' -Quiet) } |
             ForEach-Object { $_.BaseName } |
             Sort-Object)
-        $pages | Should -Be $script:Exported
+        ($pages -join ', ') | Should -Be ($script:Exported -join ', ')
     }
 
     It 'finds about_Worktrunk' {
