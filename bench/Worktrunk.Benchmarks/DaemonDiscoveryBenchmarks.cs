@@ -104,6 +104,84 @@ namespace Worktrunk.Benchmarks
             _sandbox?.Dispose();
         }
 
+        /// <summary>
+        /// Not BenchmarkDotNet: for a machine shared with other work. Each round runs both methods
+        /// back to back, alternating which goes first, so load changes hit both alike; reports
+        /// medians, minimums, the median of the per-round ratios, and CPU time per call.
+        /// `dotnet run -c Release --project bench/Worktrunk.Benchmarks -- --daemons-paired 60`.
+        /// </summary>
+        public static void Paired(int rounds)
+        {
+            var bench = new DaemonDiscoveryBenchmarks();
+            bench.Setup();
+            try
+            {
+                var names = new[] { "pgrep -f + batched lsof (reference, processes)", "/proc discovery (Worktrunk)" };
+                var actions = new Func<int>[] { bench.Reference, bench.ProcFs };
+                var times = new[] { new double[rounds], new double[rounds] };
+                var cpu = new double[2];
+                for (var w = 0; w < 5; w++)
+                {
+                    actions[0]();
+                    actions[1]();
+                }
+
+                var self = System.Diagnostics.Process.GetCurrentProcess();
+                for (var round = 0; round < rounds; round++)
+                {
+                    for (var j = 0; j < 2; j++)
+                    {
+                        var k = (round + j) % 2;
+                        self.Refresh();
+                        var cpu0 = self.TotalProcessorTime;
+                        var clock = System.Diagnostics.Stopwatch.StartNew();
+                        actions[k]();
+                        times[k][round] = clock.Elapsed.TotalMilliseconds;
+                        self.Refresh();
+                        cpu[k] += (self.TotalProcessorTime - cpu0).TotalMilliseconds;
+                    }
+                }
+
+                var ratios = new double[rounds];
+                for (var i = 0; i < rounds; i++)
+                {
+                    ratios[i] = times[0][i] / times[1][i];
+                }
+
+                Console.WriteLine($"Paired, {rounds} rounds: 100 stand-in daemons (50 live, 50 orphaned) among {Sleepers + (2 * Decoys)}+ other processes; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+                Console.WriteLine("| Method | Median | Min | CPU of this process per call |");
+                Console.WriteLine("|---|---:|---:|---:|");
+                for (var k = 0; k < 2; k++)
+                {
+                    Console.WriteLine($"| {names[k]} | {Median(times[k]):0.00} ms | {Min(times[k]):0.00} ms | {cpu[k] / rounds:0.00} ms |");
+                }
+
+                Console.WriteLine($"Median of per-round speed-up (reference / Worktrunk): {Median(ratios):0.0}x; ratio of medians {Median(times[0]) / Median(times[1]):0.0}x; ratio of minimums {Min(times[0]) / Min(times[1]):0.0}x");
+            }
+            finally
+            {
+                bench.Cleanup();
+            }
+        }
+
+        private static double Median(double[] values)
+        {
+            var sorted = (double[])values.Clone();
+            Array.Sort(sorted);
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        private static double Min(double[] values)
+        {
+            var min = double.MaxValue;
+            foreach (var v in values)
+            {
+                min = Math.Min(min, v);
+            }
+
+            return min;
+        }
+
         /// <summary>worktrunk's method: pgrep -f, then one batched lsof, as child processes; then classify.</summary>
         [Benchmark(Baseline = true, Description = "pgrep -f + batched lsof (reference)")]
         public int Reference()
