@@ -176,10 +176,13 @@ namespace Worktrunk.Daemons
         /// <summary>Process tables at least this large are scanned on two threads when there are two cores.</summary>
         private const int ParallelThreshold = 96;
 
+        /// <summary>Gets or sets a value indicating whether large scans may use a second thread (benchmarks compare both).</summary>
+        internal static bool ScanInParallel { get; set; } = true;
+
         /// <summary>Runs <paramref name="work"/> over <paramref name="items"/>, in two halves on two threads when asked and possible; results are appended in item order.</summary>
         private static void ForChunks<TIn, TOut>(List<TIn> items, bool parallel, Action<List<TIn>, List<TOut>> work, List<TOut> results)
         {
-            if (!parallel || Environment.ProcessorCount < 2 || items.Count < 2)
+            if (!parallel || !ScanInParallel || Environment.ProcessorCount < 2 || items.Count < 2)
             {
                 work(items, results);
                 return;
