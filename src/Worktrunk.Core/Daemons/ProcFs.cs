@@ -91,20 +91,65 @@ namespace Worktrunk.Daemons
         /// </summary>
         internal static string[]? ArgvIfGit(int pid, byte[] buffer)
         {
-            var n = ReadProcFile(pid, "cmdline", buffer, 256);
-            if (n <= 0 || !Argv0IsGit(buffer, n, out var complete))
+            var path = stackalloc byte[40];
+            PidPath(pid, "cmdline", path);
+            var fd = Libc.open_bytes(path, Libc.O_RDONLY | Libc.O_CLOEXEC_LINUX);
+            if (fd < 0)
             {
                 return null;
             }
 
-            if (complete)
+            int n;
+            try
             {
-                var copy = new byte[n];
-                Buffer.BlockCopy(buffer, 0, copy, 0, n);
-                return ProcessTable.ParseCmdline(copy);
+                // One short read decides for almost every process; only a git-looking one is read to the end.
+                n = ReadOnce(fd, buffer, 0, 256);
+                if (n <= 0 || !Argv0IsGit(buffer, n, out _))
+                {
+                    return null;
+                }
+
+                while (n < buffer.Length)
+                {
+                    var more = ReadOnce(fd, buffer, n, buffer.Length - n);
+                    if (more <= 0)
+                    {
+                        break;
+                    }
+
+                    n += more;
+                }
+            }
+            finally
+            {
+                Libc.close(fd);
             }
 
-            return ReadArgv(pid, buffer);
+            if (n == buffer.Length)
+            {
+                return ProcessTable.ReadArgv(pid);
+            }
+
+            var copy = new byte[n];
+            Buffer.BlockCopy(buffer, 0, copy, 0, n);
+            return ProcessTable.ParseCmdline(copy);
+        }
+
+        private static int ReadOnce(int fd, byte[] buffer, int offset, int count)
+        {
+            fixed (byte* b = buffer)
+            {
+                while (true)
+                {
+                    var got = (long)Libc.read(fd, b + offset, (IntPtr)count);
+                    if (got < 0 && Libc.Errno == Libc.EINTR)
+                    {
+                        continue;
+                    }
+
+                    return (int)got;
+                }
+            }
         }
 
         /// <summary>argv[0]'s file name is `git` or `git.exe`; <paramref name="complete"/> when the whole cmdline fit in <paramref name="n"/> bytes.</summary>
@@ -136,40 +181,8 @@ namespace Worktrunk.Daemons
             return (len == 3 || len == 7) && buffer[start] == (byte)'g' && buffer[start + 1] == (byte)'i' && buffer[start + 2] == (byte)'t';
         }
 
-        /// <summary>True when argv[0]'s file name could be git: a cheap filter before the exact match.</summary>
-        internal static bool Argv0MayBeGit(int pid, byte[] buffer)
-        {
-            // argv[0] is almost always short: read a little first, all of it only when needed.
-            var n = ReadProcFile(pid, "cmdline", buffer, 256);
-            if (n <= 0)
-            {
-                return false;
-            }
-
-            var end = Array.IndexOf(buffer, (byte)0, 0, n);
-            if (end < 0 && n == 256)
-            {
-                n = ReadProcFile(pid, "cmdline", buffer);
-                end = n <= 0 ? -1 : Array.IndexOf(buffer, (byte)0, 0, n);
-            }
-
-            if (end < 0)
-            {
-                end = Math.Max(n, 0);
-            }
-
-            var start = 0;
-            for (var i = 0; i < end; i++)
-            {
-                if (buffer[i] == (byte)'/' || buffer[i] == (byte)'\\')
-                {
-                    start = i + 1;
-                }
-            }
-
-            var len = end - start;
-            return (len == 3 || len == 7) && buffer[start] == (byte)'g' && buffer[start + 1] == (byte)'i' && buffer[start + 2] == (byte)'t';
-        }
+        /// <summary>True when argv[0]'s file name could be git: the prefilter of <see cref="ArgvIfGit"/>.</summary>
+        internal static bool Argv0MayBeGit(int pid, byte[] buffer) => ArgvIfGit(pid, buffer) != null;
 
         /// <summary>A close-on-exec pidfd for the process, or -1 (no kernel support, or gone).</summary>
         internal static int OpenPidfd(int pid)
@@ -190,7 +203,7 @@ namespace Worktrunk.Daemons
                 return -1;
             }
 
-            Libc.SetCloseOnExec(fd);
+            // pidfd_open always sets close-on-exec.
             return fd;
         }
 
@@ -204,7 +217,7 @@ namespace Worktrunk.Daemons
         /// <summary>/proc/&lt;pid&gt;/stat; null when gone.</summary>
         internal static ProcStat? ReadStat(int pid, byte[] buffer)
         {
-            var n = ReadProcFile(pid, "stat", buffer);
+            var n = ReadProcFile(pid, "stat", buffer, toEnd: false);
             return n <= 0 ? null : ProcessTable.ParseStat(pid, Encoding.UTF8.GetString(buffer, 0, n));
         }
 
@@ -221,20 +234,14 @@ namespace Worktrunk.Daemons
             inode = 0;
             var path = stackalloc byte[32];
             PidPath(pid, "fd", path);
-            var fd = Libc.open_bytes(path, Libc.O_RDONLY | Libc.O_CLOEXEC_LINUX);
-            if (fd < 0)
+            var dir = Libc.opendir_bytes(path);
+            if (dir == IntPtr.Zero)
             {
                 var errno = Libc.Errno;
                 return errno != Libc.EACCES && errno != Libc.EPERM;
             }
 
-            var dir = Libc.fdopendir(fd);
-            if (dir == IntPtr.Zero)
-            {
-                Libc.close(fd);
-                return true;
-            }
-
+            var fd = Libc.dirfd(dir);
             try
             {
                 var fds = new List<int>(64);
@@ -298,7 +305,7 @@ namespace Worktrunk.Daemons
             }
             finally
             {
-                // closedir closes the descriptor fdopendir took over.
+                // closedir also closes the descriptor readlinkat used.
                 Libc.closedir(dir);
             }
 
@@ -346,7 +353,7 @@ namespace Worktrunk.Daemons
         }
 
         /// <summary>Reads /proc/&lt;pid&gt;/&lt;name&gt; into <paramref name="buffer"/>; the byte count, or -1.</summary>
-        private static int ReadProcFile(int pid, string name, byte[] buffer, int max = int.MaxValue)
+        private static int ReadProcFile(int pid, string name, byte[] buffer, int max = int.MaxValue, bool toEnd = true)
         {
             var limit = Math.Min(max, buffer.Length);
             var path = stackalloc byte[40];
@@ -357,11 +364,15 @@ namespace Worktrunk.Daemons
                 return -1;
             }
 
-            return ReadAll(fd, buffer, limit);
+            return ReadAll(fd, buffer, limit, toEnd);
         }
 
-        /// <summary>Reads up to <paramref name="limit"/> bytes from <paramref name="fd"/> and closes it.</summary>
-        private static int ReadAll(int fd, byte[] buffer, int limit)
+        /// <summary>
+        /// Reads up to <paramref name="limit"/> bytes from <paramref name="fd"/> and closes it. Without
+        /// <paramref name="toEnd"/> one read is enough: procfs returns a small file whole, and a short
+        /// read can only make a record unparsable or a prefilter miss, never match what is not there.
+        /// </summary>
+        private static int ReadAll(int fd, byte[] buffer, int limit, bool toEnd = true)
         {
             try
             {
@@ -382,6 +393,10 @@ namespace Worktrunk.Daemons
                         }
 
                         total += (int)got;
+                        if (!toEnd)
+                        {
+                            break;
+                        }
                     }
                 }
 

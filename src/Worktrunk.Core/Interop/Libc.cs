@@ -137,7 +137,7 @@ namespace Worktrunk.Interop
 
         [DllImport(Lib, EntryPoint = "open", SetLastError = true)] internal static extern int open_bytes(byte* path, int flags);
         [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readlinkat(int dirfd, byte* path, byte* buf, IntPtr size);
-        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr fdopendir(int fd);
+        [DllImport(Lib, SetLastError = true)] internal static extern int dirfd(IntPtr dir);
         [DllImport(Lib, EntryPoint = "opendir", SetLastError = true)] internal static extern IntPtr opendir_bytes(byte* path);
         [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readdir(IntPtr dir);
         [DllImport(Lib, SetLastError = true)] internal static extern int closedir(IntPtr dir);
