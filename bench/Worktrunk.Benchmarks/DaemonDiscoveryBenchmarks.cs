@@ -182,21 +182,26 @@ namespace Worktrunk.Benchmarks
             return min;
         }
 
-        /// <summary>worktrunk's method: pgrep -f, then one batched lsof, as child processes; then classify.</summary>
+        /// <summary>
+        /// worktrunk's method: pgrep -f, then one batched lsof, as child processes; then classify.
+        /// The children run through System.Diagnostics.Process (not Worktrunk's ProcessRunner, whose
+        /// 5 ms wait after a child closes its pipes would inflate the reference).
+        /// </summary>
         [Benchmark(Baseline = true, Description = "pgrep -f + batched lsof (reference)")]
         public int Reference()
         {
-            var pgrep = ProcessRunner.Run(new SpawnOptions("pgrep", new[] { "-f", "git fsmonitor--daemon" }), TimeSpan.FromSeconds(5), NullSink.Instance);
-            var pids = pgrep.Stdout.Split('\n').Select(l => int.TryParse(l.Trim(), out var p) ? p : 0).Where(p => p > 0).ToList();
+            var pgrep = Run("pgrep", "-f", "git fsmonitor--daemon");
+            var pids = pgrep.Split('\n').Select(l => int.TryParse(l.Trim(), out var p) ? p : 0).Where(p => p > 0).ToList();
             if (pids.Count == 0)
             {
                 return 0;
             }
 
-            var lsof = ProcessRunner.Run(new SpawnOptions("lsof", new[] { "-w", "-a", "-p", string.Join(",", pids), "-U", "-F", "pn" }), TimeSpan.FromSeconds(5), NullSink.Instance);
+            // Exit status ignored, as the reference does: lsof is non-zero when a listed PID vanished.
+            var lsof = Run("lsof", "-w", "-a", "-p", string.Join(",", pids), "-U", "-F", "pn");
             var orphans = 0;
             var fs = new CachingFileSystemView();
-            foreach (var record in LsofParser.Parse(lsof.Stdout))
+            foreach (var record in LsofParser.Parse(lsof))
             {
                 var socket = LsofParser.SocketOf(record);
                 if (socket != null && _mine.Contains(record.Pid) && IsOrphan(socket, fs))
@@ -223,6 +228,22 @@ namespace Worktrunk.Benchmarks
             }
 
             return orphans;
+        }
+
+        private static string Run(string program, params string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in args)
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            var stdout = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            stderr.Wait();
+            return stdout;
         }
 
         /// <summary>The same classification for both methods: one memoizing filesystem view per pass, as Get-WtOrphanDaemon uses.</summary>
