@@ -15,8 +15,13 @@
 //     missing, and unattributable socketDir sockets. Never reaped.
 // Paths are canonicalized on both sides (socket parent and every listed worktree / git dir), so a
 // repository reached through a symlink never makes its live daemons look orphaned.
-// Known residual (safe direction): a git dir deleted and re-created at the same path (a new
-// worktree with the old name) makes the old daemon look Live; it is then never reaped.
+// Known residuals: (safe direction) a git dir deleted and re-created at the same path (a new
+// worktree with the old name) makes the old daemon look Live; it is then never reaped. (Unsafe
+// direction, narrow) a socket bound through a symlink that was later removed, while the real git dir
+// lives on, looks exactly like a deleted git dir: the kernel kept only the aliased path. git binds
+// the path it resolved from its working directory (getcwd is already real), so this needs GIT_DIR
+// or core.worktree set through a symlink and the symlink removed; the daemon is then reaped and git
+// starts a new one on the next command.
 // Purity: depends only on its arguments; the filesystem and the listings come in through
 // interfaces so property tests can drive it with a model.
 

@@ -66,6 +66,35 @@ namespace Worktrunk.Daemons
             }
         }
 
+        /// <summary>
+        /// Linux: whether any listening socket's path satisfies <paramref name="match"/>, from one read of
+        /// /proc/net/unix; null where that cannot be told (then callers discover normally).
+        /// </summary>
+        internal static bool? AnyListeningSocket(Func<string, bool> match)
+        {
+            if (AutoMethod != DiscoveryMethod.ProcFs)
+            {
+                return null;
+            }
+
+            try
+            {
+                foreach (var path in ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")).Values)
+                {
+                    if (match(path))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>Re-discovers one PID: the daemon when it is still the same kind of process holding a socket, else null.</summary>
         internal static DiscoveredDaemon? Probe(int pid, IDiagnosticSink sink, CancellationToken cancellation = default)
         {
