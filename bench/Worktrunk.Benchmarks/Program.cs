@@ -14,6 +14,12 @@ namespace Worktrunk.Benchmarks
                 return;
             }
 
+            if (args.Length > 0 && args[0] == "--daemons-paired")
+            {
+                DaemonDiscoveryBenchmarks.Paired(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);
+                return;
+            }
+
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         }
     }
