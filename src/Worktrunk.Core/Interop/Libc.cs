@@ -103,6 +103,45 @@ namespace Worktrunk.Interop
         /// <summary>Marks a descriptor close-on-exec so no spawned child inherits it by accident.</summary>
         internal static void SetCloseOnExec(int fd) => fcntl(fd, F_SETFD, FD_CLOEXEC);
 
+        // ---- Daemons ----
+        // fsmonitor daemon discovery and identity-checked signalling (src/Worktrunk.Core/Daemons/).
+
+        /// <summary>sysconf name for clock ticks per second on Linux (glibc and musl).</summary>
+        internal const int SC_CLK_TCK_LINUX = 2;
+
+        /// <summary>macOS proc_pidinfo flavor that fills a struct proc_bsdinfo (136 bytes).</summary>
+        internal const int PROC_PIDTBSDINFO = 3;
+
+        /// <summary>Size of macOS struct proc_bsdinfo; pbi_status is at offset 4, pbi_start_tvsec at 120, pbi_start_tvusec at 128.</summary>
+        internal const int ProcBsdInfoSize = 136;
+
+        /// <summary>macOS pbi_status value of a zombie.</summary>
+        internal const int SZOMB = 5;
+
+        internal const int ENOSYS_LINUX = 38;
+
+        internal const int EACCES = 13;
+
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readlink(string path, byte* buf, IntPtr size);
+        [DllImport(Lib, SetLastError = true)] internal static extern long sysconf(int name);
+        [DllImport(Lib, SetLastError = true)] internal static extern int proc_pidinfo(int pid, int flavor, ulong arg, byte* buffer, int buffersize);
+
+        /// <summary>O_CLOEXEC on Linux (x86-64 and arm64 alike).</summary>
+        internal const int O_CLOEXEC_LINUX = 0x80000;
+
+        /// <summary>O_CLOEXEC on macOS.</summary>
+        internal const int O_CLOEXEC_MACOS = 0x1000000;
+
+        /// <summary>Offset of d_name in struct dirent on Linux (glibc and musl, 64-bit): ino 8, off 8, reclen 2, type 1.</summary>
+        internal const int DirentNameOffset = 19;
+
+        [DllImport(Lib, EntryPoint = "open", SetLastError = true)] internal static extern int open_bytes(byte* path, int flags);
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readlinkat(int dirfd, byte* path, byte* buf, IntPtr size);
+        [DllImport(Lib, SetLastError = true)] internal static extern int dirfd(IntPtr dir);
+        [DllImport(Lib, EntryPoint = "opendir", SetLastError = true)] internal static extern IntPtr opendir_bytes(byte* path);
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readdir(IntPtr dir);
+        [DllImport(Lib, SetLastError = true)] internal static extern int closedir(IntPtr dir);
+
         // ---- Tether ----
         // For src/Worktrunk.Core/Tether/: waitid with WNOWAIT sees that a group leader exited
         // without reaping it (its PID, the group id, cannot be recycled during the final sweep);
