@@ -80,6 +80,7 @@ namespace Worktrunk.Core.Tests.Tether
                 Assert.Equal(0, result.LastExitCode);
                 Assert.Equal(tree.Pids["leader"], result.ProcessGroupId);
                 Assert.Equal(worktree, result.Worktree);
+                Assert.True(result.Duration >= TimeSpan.FromMilliseconds(600), $"duration {result.Duration}");
             }
         }
 
@@ -248,6 +249,27 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.Equal(signal, result.Signal);
             Assert.Equal(code != 0, result.Failed);
             Assert.Equal(signal.HasValue ? 128 + signal.Value : code!.Value, result.LastExitCode);
+            Assert.True(result.Duration > TimeSpan.Zero && result.Duration < TimeSpan.FromSeconds(20));
+
+            // Reaped, not merely exited: .NET never waits for a posix_spawn child, the supervisor
+            // does (and for its guardian), so no zombie of ours is left behind.
+            Assert.False(Directory.Exists("/proc/" + result.ProcessId), "the command was left a zombie");
+            Assert.False(Directory.Exists("/proc/" + supervisor.GuardianPid), "the guardian was left a zombie");
+        }
+
+        [Fact]
+        public void No_filesystem_watcher_is_registered_while_supervising()
+        {
+            static int Inotify() => Directory.GetFiles("/proc/self/fd").Count(f => (new FileInfo(f).LinkTarget ?? string.Empty).Contains("inotify", StringComparison.Ordinal));
+            var before = Inotify();
+            var worktree = _sandbox.AddWorktree("agent-no-watcher");
+            using var supervisor = TetherSupervisor.Start(Spec(worktree, new[] { "sleep", "30" }), _sink);
+            _procs.Track(supervisor.ProcessGroupId, group: true);
+            var run = RunAsync(supervisor);
+            Thread.Sleep(700);
+            Assert.Equal(before, Inotify());
+            TestFiles.DeleteTree(worktree);
+            Assert.Equal(WtTetherEndReason.WorktreeRemoved, Await(run).Reason);
         }
 
         [Fact]
