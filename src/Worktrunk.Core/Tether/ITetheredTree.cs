@@ -22,9 +22,10 @@ namespace Worktrunk.Tether
         /// Polite stop, then force, bounded: SIGTERM to the group (Windows: CTRL_BREAK), a wait that
         /// ends as soon as nothing of the tree is alive or after <paramref name="grace"/>, then
         /// SIGKILL (Windows: TerminateJobObject). Also the final sweep after the command exited on
-        /// its own; cheap when nothing is left. Safe to call more than once.
+        /// its own; cheap when nothing is left. Safe to call more than once. Returns what happened,
+        /// for people ("nothing was left", "everything exited after SIGTERM", "SIGKILL after the grace period").
         /// </summary>
-        void TearDown(TimeSpan grace);
+        string TearDown(TimeSpan grace);
 
         /// <summary>Collects the command's status after it exited or was torn down (bounded); exactly one of the outputs is set unless it cannot be collected.</summary>
         void CollectStatus(out int? exitCode, out int? signal);

@@ -104,8 +104,9 @@ namespace Worktrunk.Tether
                 }
             }
 
-            tree.TearDown(grace);
+            var teardown = tree.TearDown(grace);
             tree.CollectStatus(out var exitCode, out var signal);
+            sink.Verbose($"Teardown of process group {tree.ProcessGroupId}: {teardown}.");
             return new LoopOutcome(reason, exitCode, signal);
         }
     }

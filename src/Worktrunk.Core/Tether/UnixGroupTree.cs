@@ -90,31 +90,39 @@ namespace Worktrunk.Tether
             return _exited;
         }
 
-        public void TearDown(TimeSpan grace)
+        public string TearDown(TimeSpan grace)
         {
             if (_pinLeader)
             {
-                ProcessGroups.Terminate(ProcessGroupId, grace);
-                return;
+                return Describe(ProcessGroups.Terminate(ProcessGroupId, grace));
             }
 
             // Without /proc a zombie leader looks alive; collect what we can, then let the
             // escalation reap it (its status is lost if it dies during the wait).
             TryReap();
+            if (_collected)
+            {
+                return Describe(ProcessGroups.Terminate(ProcessGroupId, grace));
+            }
+
+            var outcome = ProcessGroups.Terminate(ProcessGroupId, grace, reapLeader: ProcessId);
+            TryReap();
             if (!_collected)
             {
-                ProcessGroups.Terminate(ProcessGroupId, grace, reapLeader: ProcessId);
-                TryReap();
-                if (!_collected)
-                {
-                    _exited = _collected = _statusLost = true;
-                }
+                _exited = _collected = _statusLost = true;
             }
-            else
-            {
-                ProcessGroups.Terminate(ProcessGroupId, grace);
-            }
+
+            return Describe(outcome);
         }
+
+        /// <summary>A teardown outcome in words, for -Verbose and the detached log.</summary>
+        internal static string Describe(GroupTeardownOutcome outcome) => outcome switch
+        {
+            GroupTeardownOutcome.AlreadyEmpty => "nothing of the group was left",
+            GroupTeardownOutcome.Terminated => "the group exited after SIGTERM",
+            GroupTeardownOutcome.Killed => "SIGKILL after the grace period",
+            _ => "the group id was refused; nothing was signalled",
+        };
 
         public void CollectStatus(out int? exitCode, out int? signal)
         {

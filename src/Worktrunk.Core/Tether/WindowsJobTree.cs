@@ -138,23 +138,25 @@ namespace Worktrunk.Tether
 
         public bool HasExited() => _process == IntPtr.Zero || Kernel32.WaitForSingleObject(_process, 0) == Kernel32.WAIT_OBJECT_0;
 
-        public void TearDown(TimeSpan grace)
+        public string TearDown(TimeSpan grace)
         {
             if (_job == IntPtr.Zero || ActiveProcesses() == 0)
             {
-                return;
+                return "nothing of the job was left";
             }
 
             if (Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)ProcessGroupId))
             {
                 WaitEmpty(grace);
+                if (ActiveProcesses() == 0)
+                {
+                    return "the job emptied after CTRL_BREAK";
+                }
             }
 
-            if (ActiveProcesses() != 0)
-            {
-                Kernel32.TerminateJobObject(_job, 1);
-                WaitEmpty(TimeSpan.FromSeconds(1));
-            }
+            Kernel32.TerminateJobObject(_job, 1);
+            WaitEmpty(TimeSpan.FromSeconds(1));
+            return "the job was terminated";
         }
 
         public void CollectStatus(out int? exitCode, out int? signal)

@@ -28,7 +28,11 @@ namespace Worktrunk.Core.Tests.Tether
 
             public bool HasExited() => Exited();
 
-            public void TearDown(TimeSpan grace) => Calls.Add("teardown " + grace.TotalMilliseconds);
+            public string TearDown(TimeSpan grace)
+            {
+                Calls.Add("teardown " + grace.TotalMilliseconds);
+                return "faked";
+            }
 
             public void CollectStatus(out int? exitCode, out int? signal)
             {
@@ -48,9 +52,11 @@ namespace Worktrunk.Core.Tests.Tether
         {
             var tree = new FakeTree();
             var n = 0;
-            var outcome = Run(tree, () => ++n < 3 ? WatchedPathState.Present : WatchedPathState.Removed);
+            var sink = new TetherTestSink();
+            var outcome = Run(tree, () => ++n < 3 ? WatchedPathState.Present : WatchedPathState.Removed, sink: sink);
             Assert.Equal(WtTetherEndReason.WorktreeRemoved, outcome.Reason);
             Assert.Equal(new[] { "teardown 1234", "collect" }, tree.Calls);
+            Assert.Contains("V:Teardown of process group 4242: faked.", sink.Messages);
             Assert.Equal(15, outcome.Signal);
             Assert.Equal(3, n);
         }

@@ -209,6 +209,7 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
             Assert.Equal(9, result.Signal);
             Assert.Equal(WtTetherEndReason.WorktreeRemoved, result.Reason);
+            Assert.Contains(_sink.Messages, m => m.EndsWith(": SIGKILL after the grace period.", StringComparison.Ordinal));
             Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(700), $"SIGKILL came before the grace period ended ({clock.Elapsed})");
         }
 

@@ -111,7 +111,9 @@ namespace Worktrunk.PowerShell.Tests.Tether
             Assert.True(TestProcesses.WaitUntil(tree.AllGone, Generous), "survivors: " + tree.Survivors());
             Assert.True(Gone(supervisor), "the supervisor did not exit");
             Assert.True(Gone(guardian), "the guardian did not exit");
-            Assert.Contains("ended: WorktreeRemoved, signal 15 (SIGTERM)", File.ReadAllText(tether.LogPath), StringComparison.Ordinal);
+            var text = File.ReadAllText(tether.LogPath);
+            Assert.Contains("ended: WorktreeRemoved, signal 15 (SIGTERM)", text, StringComparison.Ordinal);
+            Assert.Contains("Teardown of process group " + tree.Leader + ": the group exited after SIGTERM.", text, StringComparison.Ordinal);
         }
 
         [Fact]
