@@ -14,6 +14,9 @@ namespace Worktrunk.Diagnostics
         /// <summary>The directory's .git does not point back at this registration (the ownership gate).</summary>
         internal const string WorktreeNotOwned = nameof(WorktreeNotOwned);
 
+        /// <summary>Another registered worktree lives inside the target's directory; removing it would take that one along.</summary>
+        internal const string WorktreeContainsWorktree = nameof(WorktreeContainsWorktree);
+
         /// <summary>The worktree has staged, modified or untracked files; lifted by -Force.</summary>
         internal const string WorktreeDirty = nameof(WorktreeDirty);
 

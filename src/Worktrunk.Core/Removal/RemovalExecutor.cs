@@ -2,7 +2,7 @@
 //
 // Guarantees
 //   * Order, for a live worktree: take the repository's removal lock → re-check against fresh
-//     state (still registered at this path, not locked, directory present, ownership gate, and
+//     state (still registered at this path, not locked, directory present, no worktree nested inside, ownership gate, and
 //     the dirty gate unless -Force) → stop this worktree's fsmonitor daemon (bounded, best
 //     effort) → move the session if it is inside (a callback) → rename(2) the directory to
 //     <common>/wt/trash/<name>-<unix seconds> → `git worktree remove <path>` on the vanished
@@ -71,13 +71,14 @@ namespace Worktrunk.Removal
         internal TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
         /// <summary>
-        /// Executes <paramref name="plan"/>. <paramref name="beforeRename"/> runs after the daemon
+        /// Executes <paramref name="plan"/> (its Force and branch mode were fixed at planning);
+        /// <paramref name="wait"/> deletes the staged directory in-process. <paramref name="beforeRename"/> runs after the daemon
         /// stop and immediately before the directory moves (the cmdlet moves the session's
         /// location there) and returns where it moved the session, or null. Throws
         /// <see cref="WorktrunkException"/> when the removal is refused or fails; anything that
         /// goes wrong after the worktree is gone is reported in the result or as a warning.
         /// </summary>
-        internal WtRemovalResult Execute(RemovalPlan plan, RemovalOptions options, Func<string?>? beforeRename = null)
+        internal WtRemovalResult Execute(RemovalPlan plan, bool wait, Func<string?>? beforeRename = null)
         {
             var clock = Stopwatch.StartNew();
             if (_cancellation.IsCancellationRequested)
@@ -88,7 +89,7 @@ namespace Worktrunk.Removal
             switch (plan.Kind)
             {
                 case WtRemovalKind.Worktree:
-                    return ExecuteWorktree(plan, options, beforeRename, clock);
+                    return ExecuteWorktree(plan, wait, beforeRename, clock);
                 case WtRemovalKind.StaleEntry:
                     return ExecuteStaleEntry(plan, clock);
                 case WtRemovalKind.BranchOnly:
@@ -102,7 +103,7 @@ namespace Worktrunk.Removal
             }
         }
 
-        private WtRemovalResult ExecuteWorktree(RemovalPlan plan, RemovalOptions options, Func<string?>? beforeRename, Stopwatch clock)
+        private WtRemovalResult ExecuteWorktree(RemovalPlan plan, bool wait, Func<string?>? beforeRename, Stopwatch clock)
         {
             var worktree = plan.Worktree!;
             var path = worktree.Path;
@@ -172,7 +173,7 @@ namespace Worktrunk.Removal
             long? bytes = null;
             if (staged != null)
             {
-                if (options.Wait)
+                if (wait)
                 {
                     var stats = DeleteNow(common, staged);
                     deletion = WtDeletionMode.InProcess;
@@ -272,6 +273,18 @@ namespace Worktrunk.Removal
             if (!exists)
             {
                 throw Raced(plan, $"The directory '{path}' disappeared after it was checked (another removal, or another process). Nothing was changed.");
+            }
+
+            var paths = new List<string>();
+            foreach (var r in WorktreeListParser.Parse(output))
+            {
+                paths.Add(r.Path);
+            }
+
+            var nested = RemovalPlanner.NestedPath(path, paths);
+            if (nested != null)
+            {
+                throw RemovalPlanner.NestedRefusal(path, nested, plan.Selector.Input);
             }
 
             var verdict = OwnershipGate.Check(path, gitDir.Length == 0 ? null : gitDir, context.CommonDir);

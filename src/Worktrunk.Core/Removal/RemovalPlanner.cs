@@ -12,7 +12,7 @@ namespace Worktrunk.Removal
     /// this order, so the first reason to refuse is the one reported:
     /// not found → main worktree (or the bare repository) → locked → (directory gone: a stale
     /// entry, planned for a scoped unregister) → prunable but present → default branch → ownership
-    /// gate → dirty gate (lifted by -Force). -Force lifts nothing but the dirty gate.
+    /// gate → another worktree nested inside → dirty gate (lifted by -Force). -Force lifts nothing but the dirty gate.
     /// </summary>
     internal static class RemovalPlanner
     {
@@ -193,6 +193,12 @@ namespace Worktrunk.Removal
                     OwnershipGate.Hint(verdict));
             }
 
+            var nested = NestedWorktree(worktree.Path, context.Worktrees);
+            if (nested != null)
+            {
+                throw NestedRefusal(worktree.Path, nested, target);
+            }
+
             if (!options.Force)
             {
                 var dirty = probe.DirtyEntries(worktree.Path);
@@ -205,6 +211,41 @@ namespace Worktrunk.Removal
             var shared = branch == null ? null : OtherCheckout(context, worktree, branch, probe);
             return new RemovalPlan(selector, context, WtRemovalKind.Worktree, worktree, branch, shared != null ? BranchMode.Keep : options.Mode, options.Force, shared, warnings);
         }
+
+        /// <summary>Another registered worktree (the main one included) whose directory lies inside <paramref name="path"/>, or null.</summary>
+        internal static string? NestedWorktree(string path, IEnumerable<WtWorktree> worktrees)
+        {
+            var paths = new List<string>();
+            foreach (var w in worktrees)
+            {
+                paths.Add(w.Path);
+            }
+
+            return NestedPath(path, paths);
+        }
+
+        /// <summary>The first of <paramref name="others"/> strictly inside <paramref name="path"/>, or null.</summary>
+        internal static string? NestedPath(string path, IEnumerable<string> others)
+        {
+            var root = PathUtil.Canonicalize(path);
+            foreach (var o in others)
+            {
+                var other = PathUtil.Canonicalize(o);
+                if (!string.Equals(other, root, PathUtil.Comparison) && PathUtil.IsAtOrUnder(other, root))
+                {
+                    return o;
+                }
+            }
+
+            return null;
+        }
+
+        internal static WorktrunkException NestedRefusal(string path, string nested, object target) => new WorktrunkException(
+            ErrorIds.WorktreeContainsWorktree,
+            ErrorKind.InvalidOperation,
+            $"Cannot remove the worktree at '{path}': the worktree registered at '{nested}' lives inside it and would be destroyed with it. Nothing was changed; -Force does not override this.",
+            target,
+            $"Remove or move the worktree at '{nested}' first (git worktree move).");
 
         private static void GuardDefaultBranch(string branch, RemovalContext context, RemovalOptions options, object target)
         {
