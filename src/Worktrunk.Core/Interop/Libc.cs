@@ -102,5 +102,26 @@ namespace Worktrunk.Interop
 
         /// <summary>Marks a descriptor close-on-exec so no spawned child inherits it by accident.</summary>
         internal static void SetCloseOnExec(int fd) => fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+        // ---- Daemons ----
+        // fsmonitor daemon discovery and identity-checked signalling (src/Worktrunk.Core/Daemons/).
+
+        /// <summary>sysconf name for clock ticks per second on Linux (glibc and musl).</summary>
+        internal const int SC_CLK_TCK_LINUX = 2;
+
+        /// <summary>macOS proc_pidinfo flavor that fills a struct proc_bsdinfo (136 bytes).</summary>
+        internal const int PROC_PIDTBSDINFO = 3;
+
+        /// <summary>Size of macOS struct proc_bsdinfo; pbi_status is at offset 4, pbi_start_tvsec at 120, pbi_start_tvusec at 128.</summary>
+        internal const int ProcBsdInfoSize = 136;
+
+        /// <summary>macOS pbi_status value of a zombie.</summary>
+        internal const int SZOMB = 5;
+
+        internal const int ENOSYS_LINUX = 38;
+
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readlink(string path, byte* buf, IntPtr size);
+        [DllImport(Lib, SetLastError = true)] internal static extern long sysconf(int name);
+        [DllImport(Lib, SetLastError = true)] internal static extern int proc_pidinfo(int pid, int flavor, ulong arg, byte* buffer, int buffersize);
     }
 }

@@ -1,0 +1,380 @@
+// Contract: the one function that decides whether an fsmonitor daemon may be reaped.
+// A daemon is Orphaned only when it provably serves no live worktree:
+//   * OrphanedGitDirGone: the directory that held its socket no longer exists (macOS lsof then
+//     prints only the bare socket name; on Linux the kernel keeps the full original path, so the
+//     directory is tested, never the name's shape).
+//   * OrphanedWorktreeRemoved: its git dir still exists, is its repository's common dir or a
+//     `<common>/worktrees/<id>` registration, `git worktree list` for that repository succeeded,
+//     every live worktree's git dir could be resolved, and the git dir belongs to none of them
+//     (nor to a locked worktree).
+//   * Live: its git dir is the git dir of a live worktree: registered, not prunable, directory
+//     present. A socket outside any git dir (fsmonitor.socketDir, ~/.git-fsmonitor-<sha1>) is Live
+//     only when git's own naming rule (SHA-1 of the worktree path) ties it to a live worktree.
+//   * Unknown: everything else, including a failed listing, a git dir nested deeper (a
+//     submodule's modules/<name> is its own repository), a locked worktree whose directory is
+//     missing, and unattributable socketDir sockets. Never reaped.
+// Paths are canonicalized on both sides (socket parent and every listed worktree / git dir), so a
+// repository reached through a symlink never makes its live daemons look orphaned.
+// Known residual (safe direction): a git dir deleted and re-created at the same path (a new
+// worktree with the old name) makes the old daemon look Live; it is then never reaped.
+// Purity: depends only on its arguments; the filesystem and the listings come in through
+// interfaces so property tests can drive it with a model.
+
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Worktrunk.IO;
+
+namespace Worktrunk.Daemons
+{
+    /// <summary>One entry of `git worktree list`, as classification needs it.</summary>
+    internal sealed class WorktreeFact
+    {
+        internal WorktreeFact(string path, string? gitDir, bool isBare, bool isPrunable, bool isLocked)
+        {
+            Path = path;
+            GitDir = gitDir;
+            IsBare = isBare;
+            IsPrunable = isPrunable;
+            IsLocked = isLocked;
+        }
+
+        /// <summary>The worktree directory as git printed it.</summary>
+        internal string Path { get; }
+
+        /// <summary>Its git dir (the common dir for the main worktree), or null when it could not be resolved.</summary>
+        internal string? GitDir { get; }
+
+        internal bool IsBare { get; }
+
+        internal bool IsPrunable { get; }
+
+        internal bool IsLocked { get; }
+    }
+
+    /// <summary>What `git worktree list` said about one repository, or why it could not be asked.</summary>
+    internal sealed class WorktreeListing
+    {
+        private LiveSet? _live;
+        private IFileSystemView? _liveFs;
+
+        private WorktreeListing(string commonDir, IReadOnlyList<WorktreeFact>? entries, string? failure)
+        {
+            CommonDir = commonDir;
+            Entries = entries;
+            Failure = failure;
+        }
+
+        internal string CommonDir { get; }
+
+        /// <summary>The entries; null when the live set is unknowable.</summary>
+        internal IReadOnlyList<WorktreeFact>? Entries { get; }
+
+        /// <summary>Why the listing is missing.</summary>
+        internal string? Failure { get; }
+
+        internal static WorktreeListing Of(string commonDir, IReadOnlyList<WorktreeFact> entries) => new WorktreeListing(commonDir, entries, null);
+
+        internal static WorktreeListing Failed(string commonDir, string reason) => new WorktreeListing(commonDir, null, reason);
+
+        internal LiveSet? LiveSetFor(IFileSystemView fs)
+        {
+            if (Entries == null)
+            {
+                return null;
+            }
+
+            if (_live == null || !ReferenceEquals(_liveFs, fs))
+            {
+                _live = LiveSet.Build(Entries, fs);
+                _liveFs = fs;
+            }
+
+            return _live;
+        }
+    }
+
+    /// <summary>Supplies the listing of a repository, by canonical common dir.</summary>
+    internal interface IWorktreeListings
+    {
+        WorktreeListing For(string canonicalCommonDir);
+    }
+
+    /// <summary>The canonical git dirs of a repository's worktrees, sorted by what they protect.</summary>
+    internal sealed class LiveSet
+    {
+        private LiveSet()
+        {
+        }
+
+        /// <summary>Live worktrees: canonical git dir → worktree path.</summary>
+        internal Dictionary<string, string> Live { get; } = new Dictionary<string, string>(PathComparer);
+
+        /// <summary>Locked worktrees whose directory is missing (removable media): canonical git dir → path. Never reaped.</summary>
+        internal Dictionary<string, string> LockedMissing { get; } = new Dictionary<string, string>(PathComparer);
+
+        /// <summary>Other registrations (prunable): canonical git dir → worktree path, to name what a daemon served.</summary>
+        internal Dictionary<string, string> Removed { get; } = new Dictionary<string, string>(PathComparer);
+
+        /// <summary>SHA-1 (hex) of each live worktree's canonical path: git's name for a socket outside the git dir.</summary>
+        internal Dictionary<string, string> LiveBySocketHash { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>A live worktree whose git dir could not be resolved: the set is incomplete, so "worktree removed" cannot be proven.</summary>
+        internal string? UnresolvedLiveWorktree { get; private set; }
+
+        private static StringComparer PathComparer => PathUtil.Comparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+
+        internal static LiveSet Build(IReadOnlyList<WorktreeFact> entries, IFileSystemView fs)
+        {
+            var set = new LiveSet();
+            foreach (var e in entries)
+            {
+                if (e.IsBare)
+                {
+                    continue;
+                }
+
+                var present = fs.DirectoryExists(e.Path);
+                var live = !e.IsPrunable && present;
+                if (e.GitDir == null)
+                {
+                    if (live || e.IsLocked)
+                    {
+                        set.UnresolvedLiveWorktree ??= e.Path;
+                    }
+
+                    continue;
+                }
+
+                var gitDir = fs.Canonicalize(e.GitDir);
+                if (live)
+                {
+                    set.Live[gitDir] = e.Path;
+                    var canonicalPath = fs.Canonicalize(e.Path);
+                    set.LiveBySocketHash[Sha1Hex(canonicalPath)] = e.Path;
+                }
+                else if (e.IsLocked)
+                {
+                    set.LockedMissing[gitDir] = e.Path;
+                }
+                else
+                {
+                    set.Removed[gitDir] = e.Path;
+                }
+            }
+
+            return set;
+        }
+
+        internal static string Sha1Hex(string text)
+        {
+            using var sha = SHA1.Create();
+            var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
+            var sb = new StringBuilder(40);
+            foreach (var b in hash)
+            {
+                sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+            }
+
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>The classification of one daemon and the facts behind it.</summary>
+    internal sealed class DaemonVerdict
+    {
+        internal DaemonVerdict(WtDaemonState state, string reason, string? gitDir, string? commonDir, string? worktreePath)
+        {
+            State = state;
+            Reason = reason;
+            GitDir = gitDir;
+            CommonDir = commonDir;
+            WorktreePath = worktreePath;
+        }
+
+        internal WtDaemonState State { get; }
+
+        internal string Reason { get; }
+
+        /// <summary>The socket's directory: canonical when it exists, canonicalized as far as it exists when gone.</summary>
+        internal string? GitDir { get; }
+
+        /// <summary>The daemon's repository's common dir, when known (for a gone git dir, derived lexically).</summary>
+        internal string? CommonDir { get; }
+
+        internal string? WorktreePath { get; }
+    }
+
+    /// <summary>The classification function, and the scope rules built on it.</summary>
+    internal static class DaemonClassifier
+    {
+        /// <summary>
+        /// Classifies a daemon by its socket. <paramref name="socketPath"/> is what discovery saw:
+        /// a full path, the bare file name (macOS lsof after the directory was deleted) or null
+        /// (same meaning as the bare name). <paramref name="scopeCommonDir"/> is the canonical
+        /// common dir of the repository asked about; it only serves to attribute sockets that
+        /// live outside any git dir.
+        /// </summary>
+        internal static DaemonVerdict Classify(string? socketPath, string? scopeCommonDir, IFileSystemView fs, IWorktreeListings listings)
+        {
+            if (socketPath == null || FsmonitorSocket.IsBareName(socketPath))
+            {
+                return new DaemonVerdict(WtDaemonState.OrphanedGitDirGone, "lsof shows only the socket's file name, which it does once the directory holding the socket has been deleted.", null, null, null);
+            }
+
+            var slash = socketPath.LastIndexOf('/');
+            var name = slash < 0 ? socketPath : socketPath.Substring(slash + 1);
+            var parent = slash <= 0 ? (slash == 0 ? "/" : null) : socketPath.Substring(0, slash);
+            if (parent == null || parent.Length == 0 || parent[0] != '/' && !(parent.Length > 2 && parent[1] == ':'))
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, "The socket path '" + socketPath + "' is not absolute.", null, null, null);
+            }
+
+            if (FsmonitorSocket.IsRemoteName(name))
+            {
+                return ClassifyOutsideGitDir(name, scopeCommonDir, fs, listings);
+            }
+
+            if (!string.Equals(name, FsmonitorSocket.FileName, StringComparison.Ordinal))
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, "'" + socketPath + "' is not an fsmonitor socket.", null, null, null);
+            }
+
+            if (!fs.DirectoryExists(parent))
+            {
+                var goneDir = fs.Canonicalize(parent);
+                return new DaemonVerdict(
+                    WtDaemonState.OrphanedGitDirGone,
+                    "Its git dir " + parent + " no longer exists.",
+                    goneDir,
+                    LexicalCommonDir(goneDir),
+                    null);
+            }
+
+            var gitDir = fs.Canonicalize(parent);
+            var common = fs.CommonDirOf(gitDir);
+            if (common == null)
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, "Its socket's directory " + gitDir + " exists but is not a git dir.", gitDir, null, null);
+            }
+
+            var isMainGitDir = string.Equals(gitDir, common, PathUtil.Comparison);
+            var isLinkedGitDir = !isMainGitDir && IsRegistrationDir(gitDir, common);
+            if (!isMainGitDir && !isLinkedGitDir)
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, "Its git dir " + gitDir + " is neither the common dir of " + common + " nor one of its worktrees/<id> registrations.", gitDir, common, null);
+            }
+
+            var listing = listings.For(common);
+            var live = listing.LiveSetFor(fs);
+            if (live == null)
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, "The live worktrees of " + common + " are unknown (" + (listing.Failure ?? "git worktree list failed") + "), so it cannot be proven orphaned.", gitDir, common, null);
+            }
+
+            if (live.Live.TryGetValue(gitDir, out var livePath))
+            {
+                return new DaemonVerdict(WtDaemonState.Live, "Its git dir belongs to the live worktree " + livePath + ".", gitDir, common, livePath);
+            }
+
+            if (live.LockedMissing.TryGetValue(gitDir, out var lockedPath))
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, "Its git dir belongs to the locked worktree " + lockedPath + ", whose directory is missing (removable media?).", gitDir, common, lockedPath);
+            }
+
+            if (live.UnresolvedLiveWorktree != null)
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, "The git dir of the live worktree " + live.UnresolvedLiveWorktree + " could not be resolved, so no daemon of " + common + " can be proven orphaned.", gitDir, common, null);
+            }
+
+            live.Removed.TryGetValue(gitDir, out var removedPath);
+            var what = removedPath != null ? " (its worktree " + removedPath + " is prunable)" : isMainGitDir ? " (the repository has no live main worktree)" : " (no worktree is registered with it)";
+            return new DaemonVerdict(WtDaemonState.OrphanedWorktreeRemoved, "Its git dir " + gitDir + " belongs to no live worktree of " + common + what + ".", gitDir, common, removedPath);
+        }
+
+        /// <summary>
+        /// The sweep's scope: this repository's worktree-removed orphans, git-dir-gone orphans whose
+        /// socket lay under this repository's common dir, and bare-name sockets whose repository
+        /// cannot be known. Never Live or Unknown.
+        /// </summary>
+        internal static bool InSweepScope(DaemonVerdict verdict, string? socketPath, string scopeCommonDir)
+        {
+            switch (verdict.State)
+            {
+                case WtDaemonState.OrphanedWorktreeRemoved:
+                    return verdict.CommonDir != null && string.Equals(verdict.CommonDir, scopeCommonDir, PathUtil.Comparison);
+                case WtDaemonState.OrphanedGitDirGone:
+                    if (socketPath == null || FsmonitorSocket.IsBareName(socketPath))
+                    {
+                        return true;
+                    }
+
+                    return verdict.GitDir != null && PathUtil.IsAtOrUnder(verdict.GitDir, scopeCommonDir);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>Get-WtOrphanDaemon's default view: this repository's provable orphans plus git-dir-gone orphans anywhere.</summary>
+        internal static bool InDefaultView(DaemonVerdict verdict, string scopeCommonDir) =>
+            verdict.State == WtDaemonState.OrphanedGitDirGone ||
+            (verdict.State == WtDaemonState.OrphanedWorktreeRemoved && verdict.CommonDir != null && string.Equals(verdict.CommonDir, scopeCommonDir, PathUtil.Comparison));
+
+        /// <summary>True when <paramref name="gitDir"/> is exactly `&lt;common&gt;/worktrees/&lt;id&gt;`.</summary>
+        private static bool IsRegistrationDir(string gitDir, string common)
+        {
+            var slash = gitDir.LastIndexOf('/');
+            if (slash <= 0)
+            {
+                return false;
+            }
+
+            var container = gitDir.Substring(0, slash);
+            return string.Equals(container, common.TrimEnd('/') + "/worktrees", PathUtil.Comparison);
+        }
+
+        /// <summary>For a deleted git dir: `X/worktrees/id` → X, otherwise the directory itself.</summary>
+        private static string LexicalCommonDir(string gitDir)
+        {
+            var slash = gitDir.LastIndexOf('/');
+            if (slash > 0)
+            {
+                var container = gitDir.Substring(0, slash);
+                var containerSlash = container.LastIndexOf('/');
+                if (containerSlash >= 0 && string.Equals(container.Substring(containerSlash + 1), "worktrees", StringComparison.Ordinal) && containerSlash > 0)
+                {
+                    return container.Substring(0, containerSlash);
+                }
+            }
+
+            return gitDir;
+        }
+
+        private static DaemonVerdict ClassifyOutsideGitDir(string name, string? scopeCommonDir, IFileSystemView fs, IWorktreeListings listings)
+        {
+            const string Why = "Its socket is outside any git dir (fsmonitor.socketDir or ~/.git-fsmonitor-*)";
+            if (scopeCommonDir == null)
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, Why + " and no repository was given to attribute it to.", null, null, null);
+            }
+
+            var listing = listings.For(scopeCommonDir);
+            var live = listing.LiveSetFor(fs);
+            if (live == null)
+            {
+                return new DaemonVerdict(WtDaemonState.Unknown, Why + " and the live worktrees of " + scopeCommonDir + " are unknown.", null, null, null);
+            }
+
+            var hex = name.Substring(FsmonitorSocket.RemotePrefix.Length);
+            var sha1 = hex.Length >= 40 ? hex.Substring(0, 40) : hex;
+            if (live.LiveBySocketHash.TryGetValue(sha1, out var worktree))
+            {
+                return new DaemonVerdict(WtDaemonState.Live, Why + "; git's socket name for the live worktree " + worktree + ".", null, scopeCommonDir, worktree);
+            }
+
+            return new DaemonVerdict(WtDaemonState.Unknown, Why + " and matches no live worktree of " + scopeCommonDir + "; it is never treated as an orphan.", null, null, null);
+        }
+    }
+}
