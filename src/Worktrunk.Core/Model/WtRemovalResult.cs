@@ -100,6 +100,7 @@ namespace Worktrunk
             WtIntegrationLevel? integrationLevel,
             string? integrationTarget,
             string? branchCheckedOutAt,
+            WtDaemonStopResult? daemon,
             WtDeletionMode deletion,
             long? filesDeleted,
             long? bytesDeleted,
@@ -118,6 +119,7 @@ namespace Worktrunk
             IntegrationLevel = integrationLevel;
             IntegrationTarget = integrationTarget;
             BranchCheckedOutAt = branchCheckedOutAt;
+            Daemon = daemon;
             Deletion = deletion;
             FilesDeleted = filesDeleted;
             BytesDeleted = bytesDeleted;
@@ -158,6 +160,12 @@ namespace Worktrunk
 
         /// <summary>Gets the worktree that still has the branch checked out, for RetainedCheckedOut; otherwise null.</summary>
         public string? BranchCheckedOutAt { get; }
+
+        /// <summary>Gets how stopping the worktree's fsmonitor daemon ended (after git's own IPC stop, the process holding exactly this worktree's socket), or null when no daemon held the socket.</summary>
+        public WtDaemonStopResult? Daemon { get; }
+
+        /// <summary>Gets the daemon's outcome as a word for tables: the stop outcome, or None when no daemon held the socket.</summary>
+        public string DaemonOutcome => Daemon == null ? "None" : Daemon.Outcome.ToString();
 
         /// <summary>Gets how the staged directory is being deleted.</summary>
         public WtDeletionMode Deletion { get; }

@@ -1,32 +1,44 @@
 using System;
-using Worktrunk.Diagnostics;
+using Worktrunk.Daemons;
 using Worktrunk.Git;
 
 namespace Worktrunk.Removal
 {
     /// <summary>
-    /// The removal's only calls into the fsmonitor daemon layer: stopping the daemon of the
-    /// worktree being removed (before its directory moves), and the repository's sweep after all
-    /// output. Both are best effort and never throw.
+    /// The removal's only calls into the fsmonitor daemon layer (Daemons/): stopping the daemon of
+    /// the worktree being removed, before its directory moves, and the repository's orphan sweep
+    /// after all output. Both are bounded and best effort: they never throw, never fail a removal.
     /// </summary>
     internal static class RemovalDaemons
     {
-        /// <summary>Bound of `git fsmonitor--daemon stop`.</summary>
-        internal static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
+        /// <summary>How long a daemon that ignores SIGTERM gets before SIGKILL (after git's 2 s IPC stop).</summary>
+        internal static readonly TimeSpan EscalationDeadline = TimeSpan.FromMilliseconds(1500);
 
-        /// <summary>Stops this worktree's daemon (interim: git's IPC stop only, until the daemon layer lands).</summary>
-        internal static void Stop(string worktreePath, string gitDir, GitRunner git)
+        /// <summary>
+        /// `git fsmonitor--daemon stop` in the worktree (2 s), then, if this worktree's socket
+        /// (&lt;gitDir&gt;/fsmonitor--daemon.ipc) still exists, identity-checked SIGTERM → SIGKILL of
+        /// exactly the process holding it. Null when no daemon held the socket.
+        /// </summary>
+        internal static WtDaemonStopResult? Stop(string worktreePath, string gitDir, GitRunner git)
+        {
+            if (string.IsNullOrEmpty(gitDir))
+            {
+                return null;
+            }
+
+            return DaemonStopper.StopForWorktree(worktreePath, gitDir, git, EscalationDeadline);
+        }
+
+        /// <summary>Reaps the repository's orphaned daemons; failures are warnings on the sink.</summary>
+        internal static WtSweepSummary? Sweep(RepositoryLocation repository, GitRunner git)
         {
             try
             {
-                if (System.IO.Directory.Exists(worktreePath))
-                {
-                    git.Run(worktreePath, GitAccess.ReadOnly, new[] { "fsmonitor--daemon", "stop" }, StopTimeout);
-                }
+                return FsmonitorSweep.Run(repository, git, whatIf: false, EscalationDeadline);
             }
-            catch (WorktrunkException e)
+            catch (OperationCanceledException)
             {
-                git.Sink.Debug("fsmonitor stop: " + e.Message);
+                return null;
             }
         }
     }

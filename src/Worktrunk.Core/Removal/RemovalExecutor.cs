@@ -112,6 +112,7 @@ namespace Worktrunk.Removal
             string? staged;
             string? movedTo;
             WtRemovalMethod method;
+            WtDaemonStopResult? daemon;
 
             // Nothing from the rename to the end of the unregister may be cancelled half way.
             var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
@@ -119,7 +120,7 @@ namespace Worktrunk.Removal
             {
                 var gitDir = Recheck(plan, requireDirectory: true);
                 Step(RemovalStep.BeforeStop);
-                RemovalDaemons.Stop(path, gitDir, _git);
+                daemon = RemovalDaemons.Stop(path, gitDir, _git);
                 Step(RemovalStep.AfterStop);
 
                 movedTo = beforeRename?.Invoke();
@@ -190,7 +191,7 @@ namespace Worktrunk.Removal
                 }
             }
 
-            return Result(plan, staged, method, branch, deletion, files, bytes, clock, movedTo);
+            return Result(plan, staged, method, branch, deletion, files, bytes, clock, daemon, movedTo);
         }
 
         private WtRemovalResult ExecuteStaleEntry(RemovalPlan plan, Stopwatch clock)
@@ -199,6 +200,7 @@ namespace Worktrunk.Removal
             var path = worktree.Path;
             var context = plan.Context;
             var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
+            WtDaemonStopResult? daemon;
             using (RemovalLock.Acquire(context.CommonDir, LockTimeout, _cancellation))
             {
                 var gitDir = Recheck(plan, requireDirectory: false);
@@ -206,7 +208,7 @@ namespace Worktrunk.Removal
 
                 // A daemon may still serve the vanished directory (it was deleted by hand): its socket
                 // lives in the registration, which the unregister deletes.
-                RemovalDaemons.Stop(path, gitDir, _git);
+                daemon = RemovalDaemons.Stop(path, gitDir, _git);
                 Step(RemovalStep.AfterStop);
                 var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
                 if (!unregister.Succeeded)
@@ -222,7 +224,7 @@ namespace Worktrunk.Removal
             }
 
             var branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);
-            return Result(plan, null, WtRemovalMethod.None, branch, WtDeletionMode.None, null, null, clock);
+            return Result(plan, null, WtRemovalMethod.None, branch, WtDeletionMode.None, null, null, clock, daemon);
         }
 
         /// <summary>
@@ -427,7 +429,7 @@ namespace Worktrunk.Removal
             }
         }
 
-        private static WtRemovalResult Result(RemovalPlan plan, string? staged, WtRemovalMethod method, BranchResult branch, WtDeletionMode deletion, long? files, long? bytes, Stopwatch clock, string? movedTo = null) =>
+        private static WtRemovalResult Result(RemovalPlan plan, string? staged, WtRemovalMethod method, BranchResult branch, WtDeletionMode deletion, long? files, long? bytes, Stopwatch clock, WtDaemonStopResult? daemon = null, string? movedTo = null) =>
             new WtRemovalResult(
                 plan.Kind,
                 plan.Branch,
@@ -440,6 +442,7 @@ namespace Worktrunk.Removal
                 branch.Level,
                 branch.Target,
                 branch.CheckedOutAt,
+                daemon,
                 deletion,
                 files,
                 bytes,

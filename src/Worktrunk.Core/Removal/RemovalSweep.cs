@@ -16,6 +16,7 @@ namespace Worktrunk.Removal
     {
         internal static void Run(RepositoryLocation repository, GitRunner git, IDiagnosticSink sink, DateTimeOffset now)
         {
+            RemovalDaemons.Sweep(repository, git);
             SweepStaleTrash(repository.CommonDir, sink, now);
         }
 
