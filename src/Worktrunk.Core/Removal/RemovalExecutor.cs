@@ -116,6 +116,7 @@ namespace Worktrunk.Removal
 
             // Nothing from the rename to the end of the unregister may be cancelled half way.
             var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
+            Step(RemovalStep.BeforeLock);
             using (RemovalLock.Acquire(common, LockTimeout, _cancellation))
             {
                 var gitDir = Recheck(plan, requireDirectory: true);
@@ -201,6 +202,7 @@ namespace Worktrunk.Removal
             var context = plan.Context;
             var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
             WtDaemonStopResult? daemon;
+            Step(RemovalStep.BeforeLock);
             using (RemovalLock.Acquire(context.CommonDir, LockTimeout, _cancellation))
             {
                 var gitDir = Recheck(plan, requireDirectory: false);

@@ -6,6 +6,9 @@ namespace Worktrunk.Removal
     /// </summary>
     internal enum RemovalStep
     {
+        /// <summary>Planned and confirmed; the removal lock is next. Nothing has changed.</summary>
+        BeforeLock,
+
         /// <summary>Under the removal lock, re-checks passed; nothing has changed yet.</summary>
         BeforeStop,
 

@@ -50,7 +50,7 @@ namespace Worktrunk.Core.Tests.Removal
 
             // The daemon stop comes before the rename on every platform (on Windows the daemon's handle blocks it).
             Assert.Equal(
-                new[] { RemovalStep.BeforeStop, RemovalStep.AfterStop, RemovalStep.AfterRename, RemovalStep.AfterUnregister, RemovalStep.BeforeBranchDelete },
+                new[] { RemovalStep.BeforeLock, RemovalStep.BeforeStop, RemovalStep.AfterStop, RemovalStep.AfterRename, RemovalStep.AfterUnregister, RemovalStep.BeforeBranchDelete },
                 steps.Where(s => s != RemovalStep.DuringDeletion));
             RemovalFixture.AssertRepositoryConsistent(sb);
             Directory.Move(parked, absent);
@@ -81,7 +81,7 @@ namespace Worktrunk.Core.Tests.Removal
             Assert.False(Directory.Exists(wt));
             Assert.Equal(new[] { sb.RepoPath }, RemovalFixture.Listed(sb));
             Assert.Empty(RemovalFixture.TrashEntries(sb));
-            Assert.Equal(new[] { RemovalStep.BeforeStop, RemovalStep.AfterStop, RemovalStep.AfterUnregister }, steps);
+            Assert.Equal(new[] { RemovalStep.BeforeLock, RemovalStep.BeforeStop, RemovalStep.AfterStop, RemovalStep.AfterUnregister }, steps);
             Assert.Equal(WtBranchOutcome.RetainedUnmerged, r.BranchOutcome);
             Assert.Contains(_sink.Verbose, v => v.Contains("worktree remove " + wt, StringComparison.Ordinal));
         }
@@ -123,7 +123,7 @@ namespace Worktrunk.Core.Tests.Removal
             var e = Assert.Throws<WorktrunkException>(() => new RemovalExecutor(Git, _sink, CancellationToken.None) { OnStep = steps.Add }.Execute(plan, true));
             Assert.Equal(ErrorIds.WorktreeDirty, e.ErrorId);
             Assert.Contains("?? late.txt", e.Message);
-            Assert.Empty(steps);
+            Assert.Equal(new[] { RemovalStep.BeforeLock }, steps);
             Assert.True(File.Exists(Path.Combine(wt, "late.txt")));
             Assert.Equal(2, RemovalFixture.Listed(sb).Count);
         }
@@ -154,7 +154,7 @@ namespace Worktrunk.Core.Tests.Removal
             var tb = Task.Run(() => b.Execute(second, true));
 
             // B waits on the lock A holds; nothing of B's runs until A is through.
-            Thread.Sleep(300);
+            Thread.Sleep(2000);
             Assert.False(tb.IsCompleted);
             release.Set();
 
