@@ -74,7 +74,11 @@ namespace Worktrunk.Removal
             var dir = context.RunDirectory;
             try
             {
-                var tip = IntegrationChecker.RevParse(git, dir, "refs/heads/" + branch);
+                // Fresh refs, read now: never the planning snapshot.
+                var fresh = context.DefaultBranch != null && mode == BranchMode.SafeDelete
+                    ? RefSnapshot.Read(git, dir, "refs/heads/" + branch, "refs/heads/" + context.DefaultBranch)
+                    : RefSnapshot.Read(git, dir, "refs/heads/" + branch);
+                var tip = fresh.Branch(branch)?.Sha;
                 if (tip == null)
                 {
                     return new BranchResult(WtBranchOutcome.NotAttempted, $"branch '{branch}' no longer exists");
@@ -100,7 +104,7 @@ namespace Worktrunk.Removal
                     return new BranchResult(WtBranchOutcome.RetainedUnmerged, "the default branch cannot be determined, so integration cannot be judged");
                 }
 
-                var verdict = IntegrationChecker.Check(git, dir, tip, context.DefaultBranch);
+                var verdict = IntegrationChecker.Check(git, dir, tip, context.DefaultBranch, fresh);
                 if (!verdict.Integrated)
                 {
                     return new BranchResult(WtBranchOutcome.RetainedUnmerged, "has changes not in " + verdict.Target + "; to delete it anyway, use -ForceDeleteBranch", target: verdict.Target);
@@ -132,9 +136,27 @@ namespace Worktrunk.Removal
             }
         }
 
-        /// <summary>A worktree that has <paramref name="branch"/> checked out now (fresh listing; live or locked), or null.</summary>
+        /// <summary>
+        /// A worktree that has <paramref name="branch"/> checked out now (live or locked; a branch being
+        /// rebased counts), or null. Read fresh from the registration files git itself reads; falls
+        /// back to `git worktree list` when they cannot be read plainly (for example the reftable backend).
+        /// </summary>
         internal static string? CheckedOutAt(GitRunner git, RemovalContext context, string branch)
         {
+            var heads = WorktreeHeads.Read(context.CommonDir, context.Main?.Path);
+            if (heads != null)
+            {
+                foreach (var h in heads)
+                {
+                    if (h.Holds(branch))
+                    {
+                        return h.Path;
+                    }
+                }
+
+                return null;
+            }
+
             var output = git.RunChecked(context.RunDirectory, GitAccess.ReadOnly, new[] { "worktree", "list", "--porcelain", "-z" });
             foreach (var r in WorktreeListParser.Parse(output))
             {

@@ -52,10 +52,14 @@ namespace Worktrunk.Removal
             _ => "all changes in",
         };
 
-        /// <summary>Judges <paramref name="branchSha"/> against <paramref name="defaultBranch"/> and its upstream.</summary>
-        internal static IntegrationVerdict Check(GitRunner git, string runDirectory, string branchSha, string defaultBranch)
+        /// <summary>Judges <paramref name="branchSha"/> against <paramref name="defaultBranch"/> and its upstream, reading both now.</summary>
+        internal static IntegrationVerdict Check(GitRunner git, string runDirectory, string branchSha, string defaultBranch) =>
+            Check(git, runDirectory, branchSha, defaultBranch, RefSnapshot.Read(git, runDirectory, "refs/heads/" + defaultBranch));
+
+        /// <summary>Judges <paramref name="branchSha"/> against the default branch as <paramref name="fresh"/> (read just now) has it.</summary>
+        internal static IntegrationVerdict Check(GitRunner git, string runDirectory, string branchSha, string defaultBranch, RefSnapshot fresh)
         {
-            var targets = Targets(git, runDirectory, defaultBranch);
+            var targets = Targets(git, runDirectory, defaultBranch, fresh);
             if (targets.Count == 0)
             {
                 return new IntegrationVerdict(null, defaultBranch);
@@ -74,24 +78,11 @@ namespace Worktrunk.Removal
         }
 
         /// <summary>The refs to judge against, as (display name, sha), in order.</summary>
-        internal static List<(string Name, string Sha)> Targets(GitRunner git, string runDirectory, string defaultBranch)
+        internal static List<(string Name, string Sha)> Targets(GitRunner git, string runDirectory, string defaultBranch, RefSnapshot fresh)
         {
             var list = new List<(string, string)>();
-            var local = RevParse(git, runDirectory, "refs/heads/" + defaultBranch);
-            string? upstreamName = null;
-            string? upstreamSha = null;
-            var upstream = git.Run(runDirectory, GitAccess.ReadOnly, new[] { "for-each-ref", "--format=%(upstream)%00%(upstream:short)%00%(upstream:track)", "refs/heads/" + defaultBranch });
-            if (upstream.Succeeded)
-            {
-                var fields = upstream.Stdout.TrimEnd('\n').Split('\0');
-                if (fields.Length >= 3 && fields[0].Length > 0 && fields[2].IndexOf("gone", StringComparison.Ordinal) < 0)
-                {
-                    upstreamSha = RevParse(git, runDirectory, fields[0]);
-                    upstreamName = fields[1];
-                }
-            }
-
-            if (local == null)
+            var entry = fresh.Branch(defaultBranch);
+            if (entry == null)
             {
                 // No local default branch (a clone that never checked it out): judge against origin's.
                 var remote = RevParse(git, runDirectory, "refs/remotes/origin/" + defaultBranch);
@@ -103,6 +94,9 @@ namespace Worktrunk.Removal
                 return list;
             }
 
+            var local = entry.Sha;
+            var upstreamSha = entry.Upstream != null && !entry.UpstreamGone ? RevParse(git, runDirectory, entry.Upstream) : null;
+            var upstreamName = entry.UpstreamShort ?? entry.Upstream;
             if (upstreamSha == null || upstreamName == null || upstreamSha == local)
             {
                 list.Add((defaultBranch, local));

@@ -1,5 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
 using Worktrunk.Git;
 using Worktrunk.IO;
 
@@ -12,13 +15,17 @@ namespace Worktrunk.Removal
     /// </summary>
     internal sealed class RemovalContext
     {
-        internal RemovalContext(RepositoryLocation repository, IReadOnlyList<WtWorktree> worktrees, string? defaultBranch, string? currentLocation)
+        internal RemovalContext(RepositoryLocation repository, IReadOnlyList<WtWorktree> worktrees, string? defaultBranch, string? currentLocation, RefSnapshot? refs = null)
         {
             Repository = repository;
             Worktrees = worktrees;
             DefaultBranch = defaultBranch;
             CurrentLocation = currentLocation == null ? null : PathUtil.Canonicalize(currentLocation);
+            Refs = refs;
         }
+
+        /// <summary>Every local branch (and origin/HEAD) at planning time; null when not read.</summary>
+        internal RefSnapshot? Refs { get; }
 
         internal RepositoryLocation Repository { get; }
 
@@ -63,10 +70,28 @@ namespace Worktrunk.Removal
             }
         }
 
-        /// <summary>Reads the listing and the default branch of <paramref name="repository"/>.</summary>
+        /// <summary>
+        /// Reads the listing, the local branches and the default branch of <paramref name="repository"/>:
+        /// three read-only git calls, run at the same time.
+        /// </summary>
         internal static RemovalContext Load(RepositoryLocation repository, GitRunner git, string? currentLocation)
         {
-            var worktrees = WorktreeLister.List(repository, git, currentLocation);
+            var dir = repository.RunDirectory;
+            var refsTask = Task.Run(() => RefSnapshot.Read(git, dir, "refs/heads/", "refs/remotes/origin/HEAD"));
+            var configTask = Task.Run(() => git.Run(dir, GitAccess.ReadOnly, new[] { "config", "--get", "init.defaultBranch" }));
+            List<WtWorktree> worktrees;
+            try
+            {
+                worktrees = WorktreeLister.List(repository, git, currentLocation);
+            }
+            finally
+            {
+                // Never leave a call running behind an exception.
+                Task.WaitAll(new Task[] { refsTask, configTask }.Where(t => !t.IsCompleted).ToArray());
+            }
+
+            var refs = Await(refsTask);
+            var configured = Await(configTask);
             var main = (WtWorktree?)null;
             foreach (var w in worktrees)
             {
@@ -77,9 +102,20 @@ namespace Worktrunk.Removal
                 }
             }
 
-            var runDir = main != null && Directory.Exists(main.Path) ? main.Path : repository.CommonDir;
-            var defaultBranch = DefaultBranchResolver.Resolve(git, runDir, main?.Branch);
-            return new RemovalContext(repository, worktrees, defaultBranch, currentLocation);
+            var defaultBranch = DefaultBranchResolver.Resolve(refs, configured.Succeeded ? configured.Stdout.Trim() : null, main?.Branch);
+            return new RemovalContext(repository, worktrees, defaultBranch, currentLocation, refs);
+        }
+
+        private static T Await<T>(Task<T> task)
+        {
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (AggregateException e) when (e.InnerException != null)
+            {
+                throw e.InnerException;
+            }
         }
     }
 }

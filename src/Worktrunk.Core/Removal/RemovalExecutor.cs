@@ -230,39 +230,30 @@ namespace Worktrunk.Removal
         }
 
         /// <summary>
-        /// Re-reads the registration under the lock and re-runs the guards that matter now; returns
-        /// the worktree's git dir. Throws RemovalRaced when another removal got there first.
+        /// Re-reads the registration under the lock (the files `git worktree list` reads, so no
+        /// process is spawned) and re-runs the guards that matter now; returns the worktree's git
+        /// dir. Throws RemovalRaced when another removal got there first.
         /// </summary>
         private string Recheck(RemovalPlan plan, bool requireDirectory)
         {
             var worktree = plan.Worktree!;
             var path = worktree.Path;
             var context = plan.Context;
-            var output = _git.RunChecked(context.RunDirectory, GitAccess.ReadOnly, new[] { "worktree", "list", "--porcelain", "-z" });
             var wanted = PathUtil.Canonicalize(path);
-            WorktreeRecord? record = null;
-            foreach (var r in WorktreeListParser.Parse(output))
-            {
-                if (string.Equals(PathUtil.Canonicalize(r.Path), wanted, PathUtil.Comparison))
-                {
-                    record = r;
-                    break;
-                }
-            }
-
-            if (record == null)
+            var registrations = WorktreeLister.ReadRegistrations(context.CommonDir);
+            if (!registrations.TryGetValue(wanted, out var gitDir))
             {
                 throw Raced(plan, $"The worktree at '{path}' is no longer registered: another removal got there first. Nothing was changed.");
             }
 
-            if (record.IsLocked)
+            var lockFile = Path.Combine(gitDir, "locked");
+            if (File.Exists(lockFile))
             {
-                var reason = string.IsNullOrEmpty(record.LockReason) ? string.Empty : " (" + record.LockReason + ")";
+                var reason = SafeRead(lockFile);
+                reason = string.IsNullOrEmpty(reason) ? string.Empty : " (" + reason + ")";
                 throw new WorktrunkException(ErrorIds.WorktreeLocked, ErrorKind.InvalidOperation, $"The worktree at '{path}' was locked{reason} after it was checked. Nothing was changed.", plan.Selector.Input, $"To unlock it, run: git worktree unlock '{path}'");
             }
 
-            WorktreeLister.ReadRegistrations(context.CommonDir).TryGetValue(wanted, out var gitDir);
-            gitDir ??= worktree.GitDir ?? string.Empty;
             var exists = Directory.Exists(path);
             if (!requireDirectory)
             {
@@ -279,19 +270,19 @@ namespace Worktrunk.Removal
                 throw Raced(plan, $"The directory '{path}' disappeared after it was checked (another removal, or another process). Nothing was changed.");
             }
 
-            var paths = new List<string>();
-            foreach (var r in WorktreeListParser.Parse(output))
+            var others = new List<string>(registrations.Keys);
+            if (context.Main != null)
             {
-                paths.Add(r.Path);
+                others.Add(context.Main.Path);
             }
 
-            var nested = RemovalPlanner.NestedPath(path, paths);
+            var nested = RemovalPlanner.NestedPath(path, others);
             if (nested != null)
             {
                 throw RemovalPlanner.NestedRefusal(path, nested, plan.Selector.Input);
             }
 
-            var verdict = OwnershipGate.Check(path, gitDir.Length == 0 ? null : gitDir, context.CommonDir);
+            var verdict = OwnershipGate.Check(path, gitDir, context.CommonDir);
             if (!verdict.Owned)
             {
                 throw new WorktrunkException(
@@ -312,6 +303,18 @@ namespace Worktrunk.Removal
             }
 
             return gitDir;
+        }
+
+        private static string SafeRead(string file)
+        {
+            try
+            {
+                return File.ReadAllText(file).Trim();
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return string.Empty;
+            }
         }
 
         /// <summary>Renames the directory into the trash; the staged path, or null when the rename failed (the caller falls back).</summary>

@@ -42,7 +42,7 @@ namespace Worktrunk.Removal
         public IReadOnlyList<string> DirtyEntries(string worktreePath) => DirtyGate.Entries(_git, worktreePath);
 
         public bool LocalBranchExists(string branch, RemovalContext context) =>
-            DefaultBranchResolver.LocalBranchExists(_git, context.RunDirectory, branch);
+            context.Refs != null ? context.Refs.HasBranch(branch) : IntegrationChecker.RevParse(_git, context.RunDirectory, "refs/heads/" + branch) != null;
 
         public string? RemoteBranch(string branch, RemovalContext context)
         {
