@@ -54,7 +54,8 @@ namespace Worktrunk.Removal
             string? branch,
             BranchMode mode,
             string? sharedCheckoutPath,
-            Action<RemovalStep> step)
+            Action<RemovalStep> step,
+            System.Threading.Tasks.Task<RefSnapshot>? freshRead = null)
         {
             if (branch == null)
             {
@@ -74,10 +75,17 @@ namespace Worktrunk.Removal
             var dir = context.RunDirectory;
             try
             {
-                // Fresh refs, read now: never the planning snapshot.
-                var fresh = context.DefaultBranch != null && mode == BranchMode.SafeDelete
-                    ? RefSnapshot.Read(git, dir, "refs/heads/" + branch, "refs/heads/" + context.DefaultBranch)
-                    : RefSnapshot.Read(git, dir, "refs/heads/" + branch);
+                // Fresh refs, read now (or a moment ago, beside the unregister): never the planning snapshot.
+                RefSnapshot fresh;
+                try
+                {
+                    fresh = freshRead != null ? freshRead.GetAwaiter().GetResult() : ReadFresh(git, context, branch, mode);
+                }
+                catch (AggregateException e) when (e.InnerException is WorktrunkException w)
+                {
+                    throw w;
+                }
+
                 var tip = fresh.Branch(branch)?.Sha;
                 if (tip == null)
                 {
@@ -135,6 +143,22 @@ namespace Worktrunk.Removal
                 return new BranchResult(WtBranchOutcome.RetainedFailed, e.Message);
             }
         }
+
+        /// <summary>Starts reading the refs a deletion will need, on another thread; null when none will be needed.</summary>
+        internal static System.Threading.Tasks.Task<RefSnapshot>? StartFreshRead(GitRunner git, RemovalContext context, string? branch, BranchMode mode, string? sharedCheckoutPath)
+        {
+            if (branch == null || sharedCheckoutPath != null || mode == BranchMode.Keep)
+            {
+                return null;
+            }
+
+            return System.Threading.Tasks.Task.Run(() => ReadFresh(git, context, branch, mode));
+        }
+
+        private static RefSnapshot ReadFresh(GitRunner git, RemovalContext context, string branch, BranchMode mode) =>
+            context.DefaultBranch != null && mode == BranchMode.SafeDelete
+                ? RefSnapshot.Read(git, context.RunDirectory, "refs/heads/" + branch, "refs/heads/" + context.DefaultBranch)
+                : RefSnapshot.Read(git, context.RunDirectory, "refs/heads/" + branch);
 
         /// <summary>
         /// A worktree that has <paramref name="branch"/> checked out now (live or locked; a branch being

@@ -50,6 +50,7 @@ namespace Worktrunk.Removal
         private readonly GitRunner _git;
         private readonly IDiagnosticSink _sink;
         private readonly CancellationToken _cancellation;
+        private readonly object _stepLock = new object();
 
         internal RemovalExecutor(GitRunner git, IDiagnosticSink sink, CancellationToken cancellation)
         {
@@ -113,6 +114,7 @@ namespace Worktrunk.Removal
             string? movedTo;
             WtRemovalMethod method;
             WtDaemonStopResult? daemon;
+            System.Threading.Tasks.Task<RefSnapshot>? freshRefs = null;
 
             // Nothing from the rename to the end of the unregister may be cancelled half way.
             var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
@@ -129,6 +131,9 @@ namespace Worktrunk.Removal
                 if (staged != null)
                 {
                     Step(RemovalStep.AfterRename);
+
+                    // The branch decision needs refs read now; read them while git unregisters (they do not depend on it).
+                    freshRefs = BranchDeleter.StartFreshRead(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath);
                     var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
                     if (!unregister.Succeeded)
                     {
@@ -168,27 +173,39 @@ namespace Worktrunk.Removal
                 }
             }
 
-            var branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);
-
             var deletion = WtDeletionMode.None;
             long? files = null;
             long? bytes = null;
-            if (staged != null)
+            System.Threading.Tasks.Task<bool>? background = null;
+            if (staged != null && !wait)
             {
-                if (wait)
+                // The detached deletion does not depend on the branch: start it while the branch is decided.
+                var entry = staged;
+                background = System.Threading.Tasks.Task.Run(() => StartBackground(common, entry));
+            }
+
+            BranchResult branch;
+            try
+            {
+                branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step, freshRefs);
+            }
+            finally
+            {
+                if (background != null)
                 {
-                    var stats = DeleteNow(common, staged);
-                    deletion = WtDeletionMode.InProcess;
-                    files = stats.Files;
-                    bytes = stats.Bytes;
-                    if (stats.Failures > 0)
-                    {
-                        _sink.Warning($"{stats.Failures.ToString(CultureInfo.InvariantCulture)} entries under '{staged}' could not be deleted; the stale-trash sweep retries after 24 hours.");
-                    }
+                    deletion = background.GetAwaiter().GetResult() ? WtDeletionMode.Background : WtDeletionMode.None;
                 }
-                else
+            }
+
+            if (staged != null && wait)
+            {
+                var stats = DeleteNow(common, staged);
+                deletion = WtDeletionMode.InProcess;
+                files = stats.Files;
+                bytes = stats.Bytes;
+                if (stats.Failures > 0)
                 {
-                    deletion = StartBackground(common, staged) ? WtDeletionMode.Background : WtDeletionMode.None;
+                    _sink.Warning($"{stats.Failures.ToString(CultureInfo.InvariantCulture)} entries under '{staged}' could not be deleted; the stale-trash sweep retries after 24 hours.");
                 }
             }
 
@@ -394,8 +411,13 @@ namespace Worktrunk.Removal
 
         private void Step(RemovalStep step)
         {
-            _sink.Debug("removal step: " + step);
-            OnStep?.Invoke(step);
+            // Steps can come from two threads (the background start runs beside the branch decision).
+            lock (_stepLock)
+            {
+                _sink.Debug("removal step: " + step);
+                OnStep?.Invoke(step);
+            }
+
             TestPausePoint.Reached(step);
         }
 

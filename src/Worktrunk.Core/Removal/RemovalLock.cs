@@ -31,17 +31,21 @@ namespace Worktrunk.Removal
         internal static RemovalLock Acquire(string commonDir, TimeSpan timeout, CancellationToken cancellation)
         {
             var path = PathFor(commonDir);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var clock = Stopwatch.StartNew();
             while (true)
             {
                 try
                 {
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                     return new RemovalLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
                 }
                 catch (IOException) when (clock.Elapsed < timeout && !cancellation.IsCancellationRequested)
                 {
                     Thread.Sleep(15);
+                }
+                catch (IOException) when (cancellation.IsCancellationRequested)
+                {
+                    throw new WorktrunkException(ErrorIds.CommandStopped, ErrorKind.OperationStopped, "Stopped while waiting for the removal lock; nothing was changed.", path);
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                 {

@@ -179,9 +179,20 @@ namespace Worktrunk.PowerShell.Commands
                     continue;
                 }
 
+                string? leftFrom = null;
                 try
                 {
-                    var result = executor.Execute(plan, options.Wait, plan.IsCurrent ? () => MoveSessionOut(plan) : (Func<string?>?)null);
+                    Func<string?>? move = null;
+                    if (plan.IsCurrent)
+                    {
+                        move = () =>
+                        {
+                            leftFrom = CurrentFileSystemLocation();
+                            return MoveSessionOut(plan);
+                        };
+                    }
+
+                    var result = executor.Execute(plan, options.Wait, move);
                     touched[plan.Context.CommonDir] = plan.Context.Repository;
                     Sink.Drain();
                     Report(result);
@@ -192,6 +203,12 @@ namespace Worktrunk.PowerShell.Commands
                 }
                 catch (WorktrunkException e)
                 {
+                    // The session left a worktree that is still there (the in-place fallback failed): take it back.
+                    if (leftFrom != null && Directory.Exists(leftFrom))
+                    {
+                        SessionState.Path.SetLocation(WildcardPattern.Escape(leftFrom));
+                    }
+
                     WriteWorktrunkError(e, plan.Selector.Input);
                 }
                 catch (OperationCanceledException)

@@ -224,7 +224,7 @@ namespace Worktrunk.PowerShell.Tests.Removal
         }
 
         [Fact]
-        public void Killing_the_background_deletion_leaves_a_consistent_repository_and_the_sweep_finishes()
+        public void The_background_deletion_is_detached_low_priority_survives_the_shell_and_killing_it_is_harmless()
         {
             using var procs = new TestProcesses();
             using var sb = GitSandbox.Create();
@@ -235,18 +235,40 @@ namespace Worktrunk.PowerShell.Tests.Removal
             int rm = 0;
             var caught = TestProcesses.WaitUntil(() => (rm = FindRm(trashPrefix)) > 0 || (child.Process.HasExited && Trash(sb).Length == 0), TimeSpan.FromSeconds(120));
             Assert.True(caught && rm > 0, "the background rm was not seen running");
+
+            // Freeze it (it is this test's grandchild, identified by its exact argv) to look at it.
             procs.Track(rm);
-            Process.GetProcessById(rm).Kill();
-            Assert.StartsWith("OK Staged Deleted", child.Finish());
+            Assert.Equal(0, kill(rm, SIGSTOP));
+            Assert.Equal("OK Staged Deleted", child.Finish());
+
+            // The shell is gone; the deletion is not: another session, lowest CPU priority, reparented.
+            var stat = File.ReadAllText($"/proc/{rm}/stat");
+            var fields = stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
+            Assert.NotEqual(child.Process.Id.ToString(), fields[1]);
+            Assert.NotEqual(GetSid(child.Process.Id), int.Parse(fields[3]));
+            Assert.Equal("19", fields[16]);
+
+            Assert.Equal(0, kill(rm, 9));
+            Assert.True(TestProcesses.WaitUntil(() => !TestProcesses.IsAlive(rm), TimeSpan.FromSeconds(10)));
 
             AssertConsistent(sb);
             Assert.False(Directory.Exists(victim));
-            var partial = Assert.Single(Trash(sb));
-            Assert.InRange(Directory.GetFiles(partial, "*", SearchOption.AllDirectories).Length, 1, 40_002);
-            Assert.DoesNotContain(FindRm(trashPrefix), new[] { rm });
+            Assert.Single(Trash(sb));
+            Assert.False(BranchExists(sb, "victim"));
             Assert.Equal(new[] { sb.RepoPath, sibling }, Listing(sb).Select(r => r.Path));
             SweepADayLater(sb);
         }
+
+        private const int SIGSTOP = 19;
+
+        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+        private static extern int kill(int pid, int sig);
+
+        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+        private static extern int getsid(int pid);
+
+        /// <summary>The shell was started by .NET without a new session: it shares the test's session (the shell itself has exited).</summary>
+        private static int GetSid(int exitedPid) => getsid(0);
 
         /// <summary>The PID of an `rm -rf -- &lt;trash entry&gt;` under this sandbox's trash, or 0.</summary>
         private static int FindRm(string trashPrefix)
