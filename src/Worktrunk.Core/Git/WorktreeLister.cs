@@ -177,6 +177,22 @@ namespace Worktrunk.Git
                 }
 
                 // Only when the texts differ (a relative registration, a symlinked path): compare canonical forms, built once.
+                return ByCanonicalPath().TryGetValue(canonicalPath, out gitDir) ? gitDir : null;
+            }
+
+            /// <summary>Gets the registered worktree directories, canonical.</summary>
+            internal IEnumerable<string> Keys => ByCanonicalPath().Keys;
+
+            /// <summary>Looks a registration up by the worktree's canonical path.</summary>
+            internal bool TryGetValue(string canonicalPath, out string gitDir)
+            {
+                var found = Find(canonicalPath, canonicalPath);
+                gitDir = found ?? string.Empty;
+                return found != null;
+            }
+
+            private Dictionary<string, string> ByCanonicalPath()
+            {
                 if (_byCanonicalPath == null)
                 {
                     _byCanonicalPath = new Dictionary<string, string>(_byPath.Comparer);
@@ -186,7 +202,7 @@ namespace Worktrunk.Git
                     }
                 }
 
-                return _byCanonicalPath.TryGetValue(canonicalPath, out gitDir) ? gitDir : null;
+                return _byCanonicalPath;
             }
         }
 

@@ -1,0 +1,508 @@
+// Contract: removes one planned worktree. This is the code that moves and deletes directories.
+//
+// Guarantees
+//   * Order, for a live worktree: take the repository's removal lock → re-check against fresh
+//     state (still registered at this path, not locked, directory present, no worktree nested inside, ownership gate, and
+//     the dirty gate unless -Force) → stop this worktree's fsmonitor daemon (bounded, best
+//     effort) → move the session if it is inside (a callback) → rename(2) the directory to
+//     <common>/wt/trash/<name>-<unix seconds> → `git worktree remove <path>` on the vanished
+//     directory (unregisters exactly this worktree; never `git worktree prune`) → release the
+//     lock → branch (fresh refs, compare-and-swap; BranchDeleter) → delete the staged directory
+//     (detached background `rm -rf`, or in-process with -Wait).
+//   * If the rename fails (another filesystem, permissions, a Windows handle), the fallback is
+//     `git worktree remove [--force] <path>` in place; its failure is RemovalFailed.
+//   * Crash consistency: a kill at any point leaves either the worktree intact and registered
+//     (before the rename), or its directory staged in the trash with the registration
+//     prunable (between rename and unregister) or gone. A later Remove-WtWorktree of the
+//     prunable entry unregisters it alone; the stale-trash sweep deletes trash entries older
+//     than 24 hours. Nothing between rename and unregister can be cancelled by Ctrl+C.
+//   * Two removals of one worktree at once: the lock serializes them; the second re-reads the
+//     registration, finds it gone, and reports RemovalRaced without touching anything.
+// Data safety: every refusal happens before the first change. The re-checks run under the lock
+//   immediately before the rename, so a file written after planning (while a -Confirm prompt
+//   waited) still blocks the removal. The rename never replaces an existing trash entry.
+// Signal discipline: this file signals nothing itself; the daemon stop (Daemons/) signals only
+//   the process holding exactly this worktree's fsmonitor socket, identity-checked.
+// Platform: the same order everywhere. On Windows the daemon's handle on the directory blocks
+//   the rename until the daemon is stopped, which is why the stop comes first; a rename still
+//   refused by a handle falls back to `git worktree remove`. Background deletion on Windows is
+//   `cmd /c rd /s /q` (BackgroundDeleter).
+// Test seams (internal): OnStep is called at each RemovalStep (fault and race injection);
+//   Rename replaces Directory.Move (to simulate a rename refused by a lock); TestPausePoint
+//   pauses at a step when the WORKTRUNK_TEST_PAUSE_* variables are set (kill tests).
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using Worktrunk.Diagnostics;
+using Worktrunk.Git;
+using Worktrunk.IO;
+using Worktrunk.Trash;
+
+namespace Worktrunk.Removal
+{
+    /// <summary>Runs plans: stop, stage, unregister, branch, delete.</summary>
+    internal sealed class RemovalExecutor
+    {
+        private readonly GitRunner _git;
+        private readonly IDiagnosticSink _sink;
+        private readonly CancellationToken _cancellation;
+        private readonly object _stepLock = new object();
+
+        internal RemovalExecutor(GitRunner git, IDiagnosticSink sink, CancellationToken cancellation)
+        {
+            _git = git;
+            _sink = sink;
+            _cancellation = cancellation;
+        }
+
+        /// <summary>Called at every step (tests inject faults and races here).</summary>
+        internal Action<RemovalStep>? OnStep { get; set; }
+
+        /// <summary>Moves a directory without replacing an existing destination; throws IOException on failure.</summary>
+        internal Action<string, string> Rename { get; set; } = Directory.Move;
+
+        /// <summary>The clock that names trash entries.</summary>
+        internal Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
+
+        /// <summary>How long to wait for another removal in the same repository to release the lock.</summary>
+        internal TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>
+        /// Executes <paramref name="plan"/> (its Force and branch mode were fixed at planning);
+        /// <paramref name="wait"/> deletes the staged directory in-process. <paramref name="beforeRename"/> runs after the daemon
+        /// stop and immediately before the directory moves (the cmdlet moves the session's
+        /// location there) and returns where it moved the session, or null. Throws
+        /// <see cref="WorktrunkException"/> when the removal is refused or fails; anything that
+        /// goes wrong after the worktree is gone is reported in the result or as a warning.
+        /// </summary>
+        internal WtRemovalResult Execute(RemovalPlan plan, bool wait, Func<string?>? beforeRename = null)
+        {
+            var clock = Stopwatch.StartNew();
+            if (_cancellation.IsCancellationRequested)
+            {
+                throw new WorktrunkException(ErrorIds.CommandStopped, ErrorKind.OperationStopped, "Stopped before removing " + plan.Description + "; nothing was changed.", plan.Selector.Input);
+            }
+
+            switch (plan.Kind)
+            {
+                case WtRemovalKind.Worktree:
+                    return ExecuteWorktree(plan, wait, beforeRename, clock);
+                case WtRemovalKind.StaleEntry:
+                    return ExecuteStaleEntry(plan, clock);
+                case WtRemovalKind.BranchOnly:
+                {
+                    var branch = BranchDeleter.Delete(_git, plan.Context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);
+                    return Result(plan, null, WtRemovalMethod.None, branch, WtDeletionMode.None, null, null, clock);
+                }
+
+                default:
+                    throw new InvalidOperationException("Unknown plan kind " + plan.Kind);
+            }
+        }
+
+        private WtRemovalResult ExecuteWorktree(RemovalPlan plan, bool wait, Func<string?>? beforeRename, Stopwatch clock)
+        {
+            var worktree = plan.Worktree!;
+            var path = worktree.Path;
+            var context = plan.Context;
+            var common = context.CommonDir;
+            string? staged;
+            string? movedTo;
+            WtRemovalMethod method;
+            WtDaemonStopResult? daemon;
+            System.Threading.Tasks.Task<RefSnapshot>? freshRefs = null;
+
+            // Nothing from the rename to the end of the unregister may be cancelled half way.
+            var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
+            Step(RemovalStep.BeforeLock);
+            using (RemovalLock.Acquire(common, LockTimeout, _cancellation))
+            {
+                var gitDir = Recheck(plan, requireDirectory: true);
+                Step(RemovalStep.BeforeStop);
+                daemon = RemovalDaemons.Stop(path, gitDir, _git);
+                Step(RemovalStep.AfterStop);
+
+                movedTo = beforeRename?.Invoke();
+                staged = TryStage(path, common);
+                if (staged != null)
+                {
+                    Step(RemovalStep.AfterRename);
+
+                    // The branch decision needs refs read now; read them while git unregisters (they do not depend on it).
+                    freshRefs = BranchDeleter.StartFreshRead(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath);
+                    var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
+                    if (!unregister.Succeeded)
+                    {
+                        _sink.Warning($"The worktree's directory was moved to '{staged}', but `git worktree remove` failed: {unregister.Stderr.Trim()}. Its registration is left prunable; Remove-WtWorktree -Path '{path}' removes it.");
+                    }
+
+                    Step(RemovalStep.AfterUnregister);
+                    method = WtRemovalMethod.Staged;
+                }
+                else
+                {
+                    if (!Directory.Exists(path))
+                    {
+                        throw Raced(plan, $"The directory '{path}' disappeared while it was being removed (another process moved or deleted it).");
+                    }
+
+                    var args = new List<string> { "worktree", "remove" };
+                    if (plan.Force)
+                    {
+                        args.Add("--force");
+                    }
+
+                    args.Add(path);
+                    var fallback = critical.Run(context.RunDirectory, GitAccess.Mutating, args);
+                    if (!fallback.Succeeded)
+                    {
+                        throw new WorktrunkException(
+                            ErrorIds.RemovalFailed,
+                            ErrorKind.WriteError,
+                            $"Could not move '{path}' into the trash, and `{fallback.CommandLine}` failed: {fallback.Stderr.Trim()}{Remaining(path)}",
+                            plan.Selector.Input,
+                            "Check what holds files in the directory (a running process, permissions), then run Remove-WtWorktree again.");
+                    }
+
+                    Step(RemovalStep.AfterUnregister);
+                    method = WtRemovalMethod.Fallback;
+                }
+            }
+
+            var deletion = WtDeletionMode.None;
+            long? files = null;
+            long? bytes = null;
+            System.Threading.Tasks.Task<bool>? background = null;
+            if (staged != null && !wait)
+            {
+                // The detached deletion does not depend on the branch: start it while the branch is decided.
+                var entry = staged;
+                background = System.Threading.Tasks.Task.Run(() => StartBackground(common, entry));
+            }
+
+            BranchResult branch;
+            try
+            {
+                branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step, freshRefs);
+            }
+            finally
+            {
+                if (background != null)
+                {
+                    deletion = background.GetAwaiter().GetResult() ? WtDeletionMode.Background : WtDeletionMode.None;
+                }
+            }
+
+            if (staged != null && wait)
+            {
+                var stats = DeleteNow(common, staged);
+                deletion = WtDeletionMode.InProcess;
+                files = stats.Files;
+                bytes = stats.Bytes;
+                if (stats.Failures > 0)
+                {
+                    _sink.Warning($"{stats.Failures.ToString(CultureInfo.InvariantCulture)} entries under '{staged}' could not be deleted; the stale-trash sweep retries after 24 hours.");
+                }
+            }
+
+            return Result(plan, staged, method, branch, deletion, files, bytes, clock, daemon, movedTo);
+        }
+
+        private WtRemovalResult ExecuteStaleEntry(RemovalPlan plan, Stopwatch clock)
+        {
+            var worktree = plan.Worktree!;
+            var path = worktree.Path;
+            var context = plan.Context;
+            var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
+            WtDaemonStopResult? daemon;
+            Step(RemovalStep.BeforeLock);
+            using (RemovalLock.Acquire(context.CommonDir, LockTimeout, _cancellation))
+            {
+                var gitDir = Recheck(plan, requireDirectory: false);
+                Step(RemovalStep.BeforeStop);
+
+                // A daemon may still serve the vanished directory (it was deleted by hand): its socket
+                // lives in the registration, which the unregister deletes.
+                daemon = RemovalDaemons.Stop(path, gitDir, _git);
+                Step(RemovalStep.AfterStop);
+                var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
+                if (!unregister.Succeeded)
+                {
+                    throw new WorktrunkException(
+                        ErrorIds.RemovalFailed,
+                        ErrorKind.WriteError,
+                        $"Could not remove the stale registration of '{path}': {unregister.Stderr.Trim()}",
+                        plan.Selector.Input);
+                }
+
+                Step(RemovalStep.AfterUnregister);
+            }
+
+            var branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);
+            return Result(plan, null, WtRemovalMethod.None, branch, WtDeletionMode.None, null, null, clock, daemon);
+        }
+
+        /// <summary>
+        /// Re-reads the registration under the lock (the files `git worktree list` reads, so no
+        /// process is spawned) and re-runs the guards that matter now; returns the worktree's git
+        /// dir. Throws RemovalRaced when another removal got there first.
+        /// </summary>
+        private string Recheck(RemovalPlan plan, bool requireDirectory)
+        {
+            var worktree = plan.Worktree!;
+            var path = worktree.Path;
+            var context = plan.Context;
+            var wanted = PathUtil.Canonicalize(path);
+            var registrations = WorktreeLister.ReadRegistrations(context.CommonDir);
+            if (!registrations.TryGetValue(wanted, out var gitDir))
+            {
+                throw Raced(plan, $"The worktree at '{path}' is no longer registered: another removal got there first. Nothing was changed.");
+            }
+
+            var lockFile = Path.Combine(gitDir, "locked");
+            if (File.Exists(lockFile))
+            {
+                var reason = SafeRead(lockFile);
+                reason = string.IsNullOrEmpty(reason) ? string.Empty : " (" + reason + ")";
+                throw new WorktrunkException(ErrorIds.WorktreeLocked, ErrorKind.InvalidOperation, $"The worktree at '{path}' was locked{reason} after it was checked. Nothing was changed.", plan.Selector.Input, $"To unlock it, run: git worktree unlock '{path}'");
+            }
+
+            var exists = Directory.Exists(path);
+            if (!requireDirectory)
+            {
+                if (exists)
+                {
+                    throw Raced(plan, $"The directory '{path}' reappeared after it was checked. Nothing was changed; run Remove-WtWorktree again.");
+                }
+
+                return gitDir;
+            }
+
+            if (!exists)
+            {
+                throw Raced(plan, $"The directory '{path}' disappeared after it was checked (another removal, or another process). Nothing was changed.");
+            }
+
+            var others = new List<string>(registrations.Keys);
+            if (context.Main != null)
+            {
+                others.Add(context.Main.Path);
+            }
+
+            var nested = RemovalPlanner.NestedPath(path, others);
+            if (nested != null)
+            {
+                throw RemovalPlanner.NestedRefusal(path, nested, plan.Selector.Input);
+            }
+
+            var verdict = OwnershipGate.Check(path, gitDir, context.CommonDir);
+            if (!verdict.Owned)
+            {
+                throw new WorktrunkException(
+                    ErrorIds.WorktreeNotOwned,
+                    ErrorKind.InvalidOperation,
+                    $"The directory '{path}' no longer holds the worktree registered there. It was left untouched.",
+                    plan.Selector.Input,
+                    OwnershipGate.Hint(verdict));
+            }
+
+            if (!plan.Force)
+            {
+                var dirty = DirtyGate.Entries(_git, path);
+                if (dirty.Count > 0)
+                {
+                    throw DirtyGate.Refusal(path, plan.Branch, dirty, plan.Selector.Input);
+                }
+            }
+
+            return gitDir;
+        }
+
+        private static string SafeRead(string file)
+        {
+            try
+            {
+                return File.ReadAllText(file).Trim();
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return string.Empty;
+            }
+        }
+
+        /// <summary>Renames the directory into the trash; the staged path, or null when the rename failed (the caller falls back).</summary>
+        private string? TryStage(string path, string commonDir)
+        {
+            try
+            {
+                Directory.CreateDirectory(TrashPaths.TrashDir(commonDir));
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                _sink.Verbose("Cannot create the trash folder: " + e.Message);
+                return null;
+            }
+
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                var destination = TrashPaths.NewEntryPath(commonDir, path, Clock());
+                try
+                {
+                    _sink.Verbose("rename '" + path + "' -> '" + destination + "'");
+                    Rename(path, destination);
+                    return destination;
+                }
+                catch (Exception e) when ((e is IOException || e is UnauthorizedAccessException) && Directory.Exists(path) && (Directory.Exists(destination) || File.Exists(destination)))
+                {
+                    // Another removal took the name between the check and the rename: pick the next one.
+                    _sink.Debug("trash name taken: " + destination);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is PlatformNotSupportedException)
+                {
+                    _sink.Verbose("The rename into the trash failed (" + e.Message + "); removing in place with git instead.");
+                    return null;
+                }
+            }
+
+            return null;
+        }
+
+        private DeletionStats DeleteNow(string commonDir, string staged)
+        {
+            var announced = false;
+            var sink = new StepSink(_sink, () =>
+            {
+                if (!announced)
+                {
+                    announced = true;
+                    Step(RemovalStep.DuringDeletion);
+                }
+            });
+            try
+            {
+                return BackgroundDeleter.DeleteInProcess(commonDir, staged, sink, _cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped half way: hand the rest to the background deleter rather than leave it for a day.
+                StartBackground(commonDir, staged);
+                throw;
+            }
+        }
+
+        private bool StartBackground(string commonDir, string staged)
+        {
+            try
+            {
+                BackgroundDeleter.Start(commonDir, new[] { staged }, Path.Combine(TrashPaths.LogsDir(commonDir), "internal-remove.log"), _sink);
+                Step(RemovalStep.AfterDeletionStarted);
+                return true;
+            }
+            catch (Exception e) when (e is WorktrunkException || e is IOException || e is UnauthorizedAccessException || e is System.ComponentModel.Win32Exception)
+            {
+                _sink.Warning($"Could not start the background deletion of '{staged}': {e.Message}. It stays in the trash; the stale-trash sweep deletes it after 24 hours.");
+                return false;
+            }
+        }
+
+        private void Step(RemovalStep step)
+        {
+            // Steps can come from two threads (the background start runs beside the branch decision).
+            lock (_stepLock)
+            {
+                _sink.Debug("removal step: " + step);
+                OnStep?.Invoke(step);
+            }
+
+            TestPausePoint.Reached(step);
+        }
+
+        private static WorktrunkException Raced(RemovalPlan plan, string message) =>
+            new WorktrunkException(ErrorIds.RemovalRaced, ErrorKind.ResourceBusy, message, plan.Selector.Input, "Run Get-WtWorktree to see the worktrees as they are now.");
+
+        /// <summary>" Remaining in the directory: a, b/, …" (sorted, at most 10), or empty.</summary>
+        internal static string Remaining(string path)
+        {
+            try
+            {
+                if (!Directory.Exists(path))
+                {
+                    return string.Empty;
+                }
+
+                var names = new List<string>();
+                foreach (var e in new DirectoryInfo(path).EnumerateFileSystemInfos())
+                {
+                    names.Add(e is DirectoryInfo ? e.Name + "/" : e.Name);
+                }
+
+                if (names.Count == 0)
+                {
+                    return string.Empty;
+                }
+
+                names.Sort(StringComparer.Ordinal);
+                var shown = names.GetRange(0, Math.Min(10, names.Count));
+                var more = names.Count > 10 ? ", and " + (names.Count - 10).ToString(CultureInfo.InvariantCulture) + " more" : string.Empty;
+                return " Remaining in the directory: " + string.Join(", ", shown) + more + ".";
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return string.Empty;
+            }
+        }
+
+        private static WtRemovalResult Result(RemovalPlan plan, string? staged, WtRemovalMethod method, BranchResult branch, WtDeletionMode deletion, long? files, long? bytes, Stopwatch clock, WtDaemonStopResult? daemon = null, string? movedTo = null) =>
+            new WtRemovalResult(
+                plan.Kind,
+                plan.Branch,
+                plan.Path,
+                staged,
+                method,
+                plan.Force,
+                branch.Outcome,
+                branch.Reason,
+                branch.Level,
+                branch.Target,
+                branch.CheckedOutAt,
+                daemon,
+                deletion,
+                files,
+                bytes,
+                movedTo,
+                plan.Context.CommonDir,
+                clock.Elapsed);
+
+        /// <summary>Forwards to the real sink and calls back on the first progress report.</summary>
+        private sealed class StepSink : IDiagnosticSink
+        {
+            private readonly IDiagnosticSink _inner;
+            private readonly Action _onProgress;
+
+            internal StepSink(IDiagnosticSink inner, Action onProgress)
+            {
+                _inner = inner;
+                _onProgress = onProgress;
+            }
+
+            public void Verbose(string message) => _inner.Verbose(message);
+
+            public void Warning(string message) => _inner.Warning(message);
+
+            public void Debug(string message) => _inner.Debug(message);
+
+            public void Progress(int activityId, string activity, string status, int percent, bool completed)
+            {
+                _inner.Progress(activityId, activity, status, percent, completed);
+                if (!completed)
+                {
+                    _onProgress();
+                }
+            }
+        }
+    }
+}
