@@ -108,6 +108,31 @@ namespace Worktrunk.PowerShell.Tests.Tether
         }
 
         [Fact]
+        public void Remove_WtWorktree_of_the_tethered_worktree_tears_it_down()
+        {
+            var wt = _sandbox.AddWorktree("agent-remove-wt");
+            var tree = NewTree();
+            using var serving = new PowerShellSession(_sandbox.RepoPath);
+            var (ps, handle) = Begin(serving, "Start-WtTether -WorkingDirectory $args[0] -- " + tree.CommandWords());
+            ps.Commands.Commands[0].Parameters.Add(null, wt);
+            using (ps)
+            {
+                tree.WaitUp();
+
+                // Another session removes the worktree the module's own way (rename into the trash).
+                using var other = new PowerShellSession(_sandbox.RepoPath);
+                var removal = other.Invoke("Remove-WtWorktree -Branch agent-remove-wt -Wait");
+                Assert.Null(removal.Terminating);
+                Assert.Empty(removal.Errors);
+
+                Assert.True(handle.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)), "Start-WtTether did not return");
+                var result = (WtTetherResult)ps.EndInvoke(handle)[0].BaseObject;
+                Assert.Equal(WtTetherEndReason.WorktreeRemoved, result.Reason);
+                Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
+            }
+        }
+
+        [Fact]
         public void A_command_that_exits_leaves_no_sidecar_behind()
         {
             var wt = _sandbox.AddWorktree("agent-sweep");
