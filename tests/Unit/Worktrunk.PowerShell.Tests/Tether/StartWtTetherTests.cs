@@ -34,6 +34,14 @@ namespace Worktrunk.PowerShell.Tests.Tether
             return (ps, ps.BeginInvoke());
         }
 
+        /// <summary>Waits for the tree; if the invocation ended first, fails with what it wrote to the error stream.</summary>
+        private static void WaitUp(TetherTree tree, System.Management.Automation.PowerShell ps, IAsyncResult handle)
+        {
+            TestProcesses.WaitUntil(() => tree.IsUp || handle.IsCompleted, TimeSpan.FromSeconds(30));
+            Assert.True(tree.IsUp, "the tree did not come up; Start-WtTether " + (handle.IsCompleted ? "ended: " + string.Join(" | ", ps.Streams.Error.Select(e => e.ToString())) : "is still running"));
+            tree.WaitUp();
+        }
+
         /// <summary>Live guardians that are children of this test process (Start-WtTether runs in-process here).</summary>
         private static int[] OurGuardians() =>
             ProcessTable.EnumeratePids()
@@ -89,7 +97,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             var (ps, handle) = Begin(session, "Start-WtTether -- " + tree.CommandWords() + "; $LASTEXITCODE");
             using (ps)
             {
-                tree.WaitUp();
+                WaitUp(tree, ps, handle);
                 Thread.Sleep(600);
                 Assert.False(handle.IsCompleted, "the tether ended while its worktree existed");
 
@@ -113,11 +121,10 @@ namespace Worktrunk.PowerShell.Tests.Tether
             var wt = _sandbox.AddWorktree("agent-remove-wt");
             var tree = NewTree();
             using var serving = new PowerShellSession(_sandbox.RepoPath);
-            var (ps, handle) = Begin(serving, "Start-WtTether -WorkingDirectory $args[0] -- " + tree.CommandWords());
-            ps.Commands.Commands[0].Parameters.Add(null, wt);
+            var (ps, handle) = Begin(serving, "Start-WtTether -WorkingDirectory '" + wt.Replace("'", "''") + "' -- " + tree.CommandWords());
             using (ps)
             {
-                tree.WaitUp();
+                WaitUp(tree, ps, handle);
 
                 // Another session removes the worktree the module's own way (rename into the trash).
                 using var other = new PowerShellSession(_sandbox.RepoPath);
@@ -141,7 +148,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             var (ps, handle) = Begin(session, "Start-WtTether -- " + tree.CommandWords("exit 0"));
             using (ps)
             {
-                tree.WaitUp();
+                WaitUp(tree, ps, handle);
                 File.WriteAllText(Path.Combine(tree.PidDir, "go"), "go");
                 Assert.True(handle.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)));
                 var result = (WtTetherResult)ps.EndInvoke(handle)[0].BaseObject;
@@ -159,7 +166,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             var (ps, handle) = Begin(session, "Start-WtTether -- " + tree.CommandWords());
             using (ps)
             {
-                tree.WaitUp();
+                WaitUp(tree, ps, handle);
                 Thread.Sleep(300);
 
                 // What Ctrl+C does in a console host: stop the running pipeline (StopProcessing).
@@ -181,7 +188,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             var (ps, handle) = Begin(session, "& { 'before'; Start-WtTether -- " + tree.CommandWords() + "; 'after' } | ForEach-Object { $_ }");
             using (ps)
             {
-                tree.WaitUp();
+                WaitUp(tree, ps, handle);
                 ps.Stop();
                 Assert.True(tree.AllGone(), "survivors when Stop returned: " + tree.Survivors());
             }
@@ -244,7 +251,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             var (async, handle) = Begin(ps, "Start-WtTether -WorkingDirectory ./frontend -- " + tree.CommandWords());
             using (async)
             {
-                tree.WaitUp();
+                WaitUp(tree, async, handle);
                 TestFiles.DeleteTree(wt);
                 Assert.True(handle.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)));
                 Assert.Equal(WtTetherEndReason.WorktreeRemoved, ((WtTetherResult)async.EndInvoke(handle)[0].BaseObject).Reason);
@@ -319,7 +326,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             var (ps, handle) = Begin(session, "Start-WtTether -GracePeriod 0.8 -- " + tree.CommandWords("ignore-term"));
             using (ps)
             {
-                tree.WaitUp();
+                WaitUp(tree, ps, handle);
                 var clock = Stopwatch.StartNew();
                 TestFiles.DeleteTree(wt);
                 Assert.True(handle.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(30)));
