@@ -15,8 +15,13 @@
 //     missing, and unattributable socketDir sockets. Never reaped.
 // Paths are canonicalized on both sides (socket parent and every listed worktree / git dir), so a
 // repository reached through a symlink never makes its live daemons look orphaned.
-// Known residual (safe direction): a git dir deleted and re-created at the same path (a new
-// worktree with the old name) makes the old daemon look Live; it is then never reaped.
+// Known residuals: (safe direction) a git dir deleted and re-created at the same path (a new
+// worktree with the old name) makes the old daemon look Live; it is then never reaped. (Unsafe
+// direction, narrow) a socket bound through a symlink that was later removed, while the real git dir
+// lives on, looks exactly like a deleted git dir: the kernel kept only the aliased path. git binds
+// the path it resolved from its working directory (getcwd is already real), so this needs GIT_DIR
+// or core.worktree set through a symlink and the symlink removed; the daemon is then reaped and git
+// starts a new one on the next command.
 // Purity: depends only on its arguments; the filesystem and the listings come in through
 // interfaces so property tests can drive it with a model.
 
@@ -105,6 +110,9 @@ namespace Worktrunk.Daemons
     /// <summary>The canonical git dirs of a repository's worktrees, sorted by what they protect.</summary>
     internal sealed class LiveSet
     {
+        private readonly List<KeyValuePair<string, string>> _liveCanonicalPaths = new List<KeyValuePair<string, string>>();
+        private Dictionary<string, string>? _bySocketHash;
+
         private LiveSet()
         {
         }
@@ -118,8 +126,25 @@ namespace Worktrunk.Daemons
         /// <summary>Other registrations (prunable): canonical git dir → worktree path, to name what a daemon served.</summary>
         internal Dictionary<string, string> Removed { get; } = new Dictionary<string, string>(PathComparer);
 
-        /// <summary>SHA-1 (hex) of each live worktree's canonical path: git's name for a socket outside the git dir.</summary>
-        internal Dictionary<string, string> LiveBySocketHash { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+        /// <summary>SHA-1 (hex) of each live worktree's canonical path: git's name for a socket outside the git dir (computed on first use).</summary>
+        internal Dictionary<string, string> LiveBySocketHash
+        {
+            get
+            {
+                if (_bySocketHash == null)
+                {
+                    var map = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var p in _liveCanonicalPaths)
+                    {
+                        map[Sha1Hex(p.Key)] = p.Value;
+                    }
+
+                    _bySocketHash = map;
+                }
+
+                return _bySocketHash;
+            }
+        }
 
         /// <summary>A live worktree whose git dir could not be resolved: the set is incomplete, so "worktree removed" cannot be proven.</summary>
         internal string? UnresolvedLiveWorktree { get; private set; }
@@ -152,8 +177,7 @@ namespace Worktrunk.Daemons
                 if (live)
                 {
                     set.Live[gitDir] = e.Path;
-                    var canonicalPath = fs.Canonicalize(e.Path);
-                    set.LiveBySocketHash[Sha1Hex(canonicalPath)] = e.Path;
+                    set._liveCanonicalPaths.Add(new KeyValuePair<string, string>(fs.Canonicalize(e.Path), e.Path));
                 }
                 else if (e.IsLocked)
                 {
@@ -224,10 +248,10 @@ namespace Worktrunk.Daemons
                 return new DaemonVerdict(WtDaemonState.OrphanedGitDirGone, "lsof shows only the socket's file name, which it does once the directory holding the socket has been deleted.", null, null, null);
             }
 
-            var slash = socketPath.LastIndexOf('/');
+            var slash = LastSeparator(socketPath);
             var name = slash < 0 ? socketPath : socketPath.Substring(slash + 1);
             var parent = slash <= 0 ? (slash == 0 ? "/" : null) : socketPath.Substring(0, slash);
-            if (parent == null || parent.Length == 0 || parent[0] != '/' && !(parent.Length > 2 && parent[1] == ':'))
+            if (parent == null || !IsAbsolute(parent))
             {
                 return new DaemonVerdict(WtDaemonState.Unknown, "The socket path '" + socketPath + "' is not absolute.", null, null, null);
             }
@@ -325,24 +349,37 @@ namespace Worktrunk.Daemons
         /// <summary>True when <paramref name="gitDir"/> is exactly `&lt;common&gt;/worktrees/&lt;id&gt;`.</summary>
         private static bool IsRegistrationDir(string gitDir, string common)
         {
-            var slash = gitDir.LastIndexOf('/');
+            var slash = LastSeparator(gitDir);
             if (slash <= 0)
             {
                 return false;
             }
 
             var container = gitDir.Substring(0, slash);
-            return string.Equals(container, common.TrimEnd('/') + "/worktrees", PathUtil.Comparison);
+            var containerSlash = LastSeparator(container);
+            return containerSlash > 0
+                && string.Equals(container.Substring(containerSlash + 1), "worktrees", PathUtil.Comparison)
+                && string.Equals(container.Substring(0, containerSlash), common.TrimEnd('/', '\\'), PathUtil.Comparison);
         }
+
+        /// <summary>The last path separator: '/' everywhere, and '\\' too in a Windows path (drive letter or UNC).</summary>
+        private static int LastSeparator(string path) =>
+            IsWindowsPath(path) ? path.LastIndexOfAny(new[] { '/', '\\' }) : path.LastIndexOf('/');
+
+        private static bool IsWindowsPath(string path) =>
+            (path.Length >= 2 && path[1] == ':' && char.IsLetter(path[0])) || path.StartsWith("\\\\", StringComparison.Ordinal);
+
+        private static bool IsAbsolute(string path) =>
+            (path.Length > 0 && path[0] == '/') || (path.Length > 2 && path[1] == ':' && (path[2] == '\\' || path[2] == '/')) || path.StartsWith("\\\\", StringComparison.Ordinal);
 
         /// <summary>For a deleted git dir: `X/worktrees/id` → X, otherwise the directory itself.</summary>
         private static string LexicalCommonDir(string gitDir)
         {
-            var slash = gitDir.LastIndexOf('/');
+            var slash = LastSeparator(gitDir);
             if (slash > 0)
             {
                 var container = gitDir.Substring(0, slash);
-                var containerSlash = container.LastIndexOf('/');
+                var containerSlash = LastSeparator(container);
                 if (containerSlash >= 0 && string.Equals(container.Substring(containerSlash + 1), "worktrees", StringComparison.Ordinal) && containerSlash > 0)
                 {
                     return container.Substring(0, containerSlash);

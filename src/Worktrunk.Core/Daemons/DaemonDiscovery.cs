@@ -3,12 +3,16 @@
 // Data safety: a process is reported only when (1) its argv is exactly a `git ... fsmonitor--daemon
 // run` invocation (DaemonArgv; on macOS an anchored pgrep pattern) and (2) it holds a listening
 // fsmonitor socket. A process whose command line names the daemon but holds no such socket is
-// never reported, so never signalled. Its identity (PID + start time) is captured before and
-// re-checked after its descriptors are read; a PID that changed hands mid-scan is dropped.
-// Linux: /proc/<pid>/cmdline for every process, then for candidates /proc/<pid>/fd links
-// `socket:[inode]` joined with one read of /proc/net/unix (listening sockets with a path). A
-// candidate whose /proc/<pid>/fd cannot be read (another user's process) falls back to lsof for
-// that PID alone; if /proc cannot be read at all, the whole discovery falls back.
+// never reported, so never signalled. Its start time, argv and socket are proven to belong to one
+// process: a pidfd is opened before they are read and must not report an exit afterwards (without
+// pidfd, the start time is read before and after and must match); a PID that changed hands
+// mid-scan is dropped.
+// Linux: one read of /proc/net/unix (listening sockets with a path; none means no daemon and no
+// further work), /proc/<pid>/cmdline of every process (argv[0] prefilter, then the exact match),
+// and for candidates the /proc/<pid>/fd links `socket:[inode]` joined with that table. Large
+// process tables are read on two threads. A candidate whose /proc/<pid>/fd cannot be read
+// (another user's process) falls back to lsof for that PID alone; if /proc/net/unix cannot be
+// read, every candidate does.
 // macOS (and Linux without /proc): `pgrep -f` + one batched `lsof -a -p <pids> -U -F pn`; lsof's
 // exit status is ignored (non-zero whenever a listed PID vanished); an empty PID list never
 // reaches lsof (an empty -p would list every socket on the machine).
@@ -28,7 +32,7 @@ using Worktrunk.Processes;
 namespace Worktrunk.Daemons
 {
     /// <summary>Machine-wide fsmonitor daemon discovery.</summary>
-    internal static unsafe class DaemonDiscovery
+    internal static class DaemonDiscovery
     {
         /// <summary>pgrep's extended regex: argv[0] named git, any global options, then `fsmonitor--daemon run`.</summary>
         internal const string PgrepPattern = "^([^ ]*/)?git( [^ ]+)* fsmonitor--daemon run( |$)";
@@ -62,6 +66,35 @@ namespace Worktrunk.Daemons
             }
         }
 
+        /// <summary>
+        /// Linux: whether any listening socket's path satisfies <paramref name="match"/>, from one read of
+        /// /proc/net/unix; null where that cannot be told (then callers discover normally).
+        /// </summary>
+        internal static bool? AnyListeningSocket(Func<string, bool> match)
+        {
+            if (AutoMethod != DiscoveryMethod.ProcFs)
+            {
+                return null;
+            }
+
+            try
+            {
+                foreach (var path in ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")).Values)
+                {
+                    if (match(path))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>Re-discovers one PID: the daemon when it is still the same kind of process holding a socket, else null.</summary>
         internal static DiscoveredDaemon? Probe(int pid, IDiagnosticSink sink, CancellationToken cancellation = default)
         {
@@ -72,7 +105,7 @@ namespace Worktrunk.Daemons
 
             if (AutoMethod == DiscoveryMethod.ProcFs)
             {
-                var argv = ProcessTable.ReadArgv(pid);
+                var argv = ProcFs.ReadArgv(pid, new byte[4096]);
                 if (!DaemonArgv.IsDaemonRun(argv))
                 {
                     return null;
@@ -80,7 +113,15 @@ namespace Worktrunk.Daemons
 
                 var list = new List<DiscoveredDaemon>();
                 var fallback = new List<int>();
-                ResolveCandidates(new List<int> { pid }, list, fallback, sink);
+                try
+                {
+                    ResolveCandidates(new List<int> { pid }, ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")), list, fallback);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    fallback.Add(pid);
+                }
+
                 if (fallback.Count > 0)
                 {
                     list.AddRange(LsofResolve(fallback, sink, cancellation));
@@ -102,22 +143,41 @@ namespace Worktrunk.Daemons
 
         private static List<DiscoveredDaemon> DiscoverProcFs(IDiagnosticSink sink, CancellationToken cancellation)
         {
-            var candidates = new List<int>();
-            var self = SelfPid;
-            foreach (var pid in ProcessTable.EnumeratePids())
+            // Cheap prefilter on argv[0]'s name, then the exact match. Large process tables are
+            // scanned on two threads (each read is a syscall round trip; nothing is shared but the
+            // result lists, which are merged in PID order).
+            var found = new List<DiscoveredDaemon>();
+            Dictionary<ulong, string>? sockets;
+            try
             {
-                if (pid == self)
-                {
-                    continue;
-                }
-
-                if (DaemonArgv.IsDaemonRun(ReadArgvFast(pid)))
-                {
-                    candidates.Add(pid);
-                }
+                sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"));
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                sink.Debug("cannot read /proc/net/unix (" + e.Message + "); resolving sockets with lsof");
+                sockets = null;
             }
 
-            var found = new List<DiscoveredDaemon>();
+            // No listening fsmonitor socket in this network namespace: no daemon can hold one.
+            if (sockets != null && sockets.Count == 0)
+            {
+                return found;
+            }
+
+            var pids = ProcFs.Pids();
+            var candidates = new List<int>();
+            ForChunks(pids, pids.Count >= ParallelThreshold, (chunk, into) =>
+            {
+                var buffer = new byte[4096];
+                foreach (var pid in chunk)
+                {
+                    if (pid != SelfPid && DaemonArgv.IsDaemonRun(ProcFs.ArgvIfGit(pid, buffer)))
+                    {
+                        into.Add(pid);
+                    }
+                }
+            }, candidates);
+
             if (candidates.Count == 0)
             {
                 return found;
@@ -125,7 +185,15 @@ namespace Worktrunk.Daemons
 
             cancellation.ThrowIfCancellationRequested();
             var fallback = new List<int>();
-            ResolveCandidates(candidates, found, fallback, sink);
+            if (sockets == null)
+            {
+                fallback.AddRange(candidates);
+            }
+            else
+            {
+                ResolveCandidates(candidates, sockets, found, fallback);
+            }
+
             if (fallback.Count > 0)
             {
                 found.AddRange(LsofResolve(fallback, sink, cancellation));
@@ -134,121 +202,113 @@ namespace Worktrunk.Daemons
             return found;
         }
 
-        /// <summary>Joins candidates' socket descriptors with /proc/net/unix; candidates whose fd dir is unreadable go to <paramref name="fallback"/>.</summary>
-        private static void ResolveCandidates(List<int> candidates, List<DiscoveredDaemon> found, List<int> fallback, IDiagnosticSink sink)
+        /// <summary>Process tables at least this large are scanned on two threads when there are two cores.</summary>
+        private const int ParallelThreshold = 96;
+
+        /// <summary>Gets or sets a value indicating whether large scans may use a second thread (benchmarks compare both).</summary>
+        internal static bool ScanInParallel { get; set; } = true;
+
+        /// <summary>Runs <paramref name="work"/> over <paramref name="items"/>, in two halves on two threads when asked and possible; results are appended in item order.</summary>
+        private static void ForChunks<TIn, TOut>(List<TIn> items, bool parallel, Action<List<TIn>, List<TOut>> work, List<TOut> results)
         {
-            Dictionary<ulong, string> sockets;
-            try
+            if (!parallel || !ScanInParallel || Environment.ProcessorCount < 2 || items.Count < 2)
             {
-                sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"));
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                sink.Debug("cannot read /proc/net/unix (" + e.Message + "); resolving sockets with lsof");
-                fallback.AddRange(candidates);
+                work(items, results);
                 return;
             }
 
-            foreach (var pid in candidates)
+            var half = items.Count / 2;
+            var first = items.GetRange(0, half);
+            var second = items.GetRange(half, items.Count - half);
+            var firstOut = new List<TOut>();
+            var secondOut = new List<TOut>();
+            var other = System.Threading.Tasks.Task.Run(() => work(second, secondOut));
+            work(first, firstOut);
+            other.GetAwaiter().GetResult();
+            results.AddRange(firstOut);
+            results.AddRange(secondOut);
+        }
+
+        /// <summary>Joins candidates' socket descriptors with /proc/net/unix; candidates whose fd dir is unreadable go to <paramref name="fallback"/>.</summary>
+        private static void ResolveCandidates(List<int> candidates, Dictionary<ulong, string> sockets, List<DiscoveredDaemon> found, List<int> fallback)
+        {
+            var outcomes = new List<(int Pid, DiscoveredDaemon? Daemon, bool Unreadable)>();
+            ForChunks(candidates, candidates.Count >= 16, (chunk, into) =>
             {
-                var before = ProcessIdentities.Capture(pid);
-                if (before == null)
+                var buffer = new byte[4096];
+                foreach (var pid in chunk)
                 {
-                    continue;
+                    into.Add(ResolveOne(pid, sockets, buffer));
                 }
+            }, outcomes);
 
-                var argv = ProcessTable.ReadArgv(pid);
-                if (!DaemonArgv.IsDaemonRun(argv))
+            foreach (var o in outcomes)
+            {
+                if (o.Unreadable)
                 {
-                    continue;
+                    fallback.Add(o.Pid);
                 }
-
-                string? socket = null;
-                var readable = ForEachSocketInode(pid, inode =>
+                else if (o.Daemon != null)
                 {
-                    if (socket == null && sockets.TryGetValue(inode, out var path))
-                    {
-                        socket = path;
-                    }
-                });
-
-                if (!readable)
-                {
-                    fallback.Add(pid);
-                    continue;
+                    found.Add(o.Daemon);
                 }
-
-                var after = ProcessIdentities.Capture(pid);
-                if (socket == null || after == null || !after.Value.Equals(before.Value))
-                {
-                    // No fsmonitor socket: not a daemon (whatever its command line says). Or the PID changed hands.
-                    continue;
-                }
-
-                found.Add(new DiscoveredDaemon(before.Value, argv, socket));
             }
         }
 
-        /// <summary>Calls <paramref name="onInode"/> for every socket descriptor of a process; false when its fd directory cannot be read.</summary>
-        private static bool ForEachSocketInode(int pid, Action<ulong> onInode)
+        /// <summary>
+        /// Proves one candidate: its start time, exact argv and fsmonitor socket must all belong to
+        /// one process. With a pidfd (opened first, and still not signalling exit at the end) the
+        /// PID cannot have changed hands in between; without one, the start time is read again
+        /// after the descriptors and must be unchanged.
+        /// </summary>
+        private static (int Pid, DiscoveredDaemon? Daemon, bool Unreadable) ResolveOne(int pid, Dictionary<ulong, string> sockets, byte[] buffer)
         {
-            var dir = "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/fd";
-            string[] entries;
+            var pidfd = ProcFs.OpenPidfd(pid);
             try
             {
-                entries = Directory.GetFileSystemEntries(dir);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                return false;
-            }
-            catch (IOException)
-            {
-                // Gone: readable, just empty.
-                return true;
-            }
-
-            var buffer = stackalloc byte[128];
-            foreach (var entry in entries)
-            {
-                var n = (long)Libc.readlink(entry, buffer, (IntPtr)128);
-                if (n <= 0 || n >= 128)
+                var before = ProcFs.ReadStat(pid, buffer);
+                if (before == null || before.Value.IsExited)
                 {
-                    continue;
+                    return (pid, null, false);
                 }
 
-                // socket:[12345]
-                if (n > 9 && buffer[0] == (byte)'s' && buffer[6] == (byte)':' && buffer[7] == (byte)'[' && buffer[n - 1] == (byte)']')
+                var argv = ProcFs.ReadArgv(pid, buffer);
+                if (!DaemonArgv.IsDaemonRun(argv))
                 {
-                    ulong ino = 0;
-                    var ok = true;
-                    for (var i = 8; i < n - 1; i++)
-                    {
-                        var c = buffer[i];
-                        if (c < (byte)'0' || c > (byte)'9')
-                        {
-                            ok = false;
-                            break;
-                        }
+                    return (pid, null, false);
+                }
 
-                        ino = (ino * 10) + (ulong)(c - (byte)'0');
-                    }
+                if (!ProcFs.FindSocketInode(pid, sockets.ContainsKey, out var inode))
+                {
+                    return (pid, null, true);
+                }
 
-                    if (ok)
-                    {
-                        onInode(ino);
-                    }
+                if (inode == 0)
+                {
+                    // No fsmonitor socket: not a daemon, whatever its command line says.
+                    return (pid, null, false);
+                }
+
+                bool same;
+                if (pidfd >= 0)
+                {
+                    same = !ProcFs.PidfdExited(pidfd);
+                }
+                else
+                {
+                    var after = ProcFs.ReadStat(pid, buffer);
+                    same = after != null && !after.Value.IsExited && after.Value.StartTime == before.Value.StartTime;
+                }
+
+                return same ? (pid, new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode]), false) : (pid, null, false);
+            }
+            finally
+            {
+                if (pidfd >= 0)
+                {
+                    Interop.Libc.close(pidfd);
                 }
             }
-
-            return true;
-        }
-
-        /// <summary>/proc/&lt;pid&gt;/cmdline, read only as far as needed to reject most processes cheaply.</summary>
-        private static string[]? ReadArgvFast(int pid)
-        {
-            // Full read: cmdline files are small, and exact matching needs every word up to `run`.
-            return ProcessTable.ReadArgv(pid);
         }
 
         private static List<DiscoveredDaemon> DiscoverPgrepLsof(IDiagnosticSink sink, CancellationToken cancellation)

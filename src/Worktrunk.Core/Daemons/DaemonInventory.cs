@@ -30,19 +30,20 @@ namespace Worktrunk.Daemons
             }
 
             listings ??= new GitWorktreeListings(git, scope, listOtherRepositories);
+            var fs = new CachingFileSystemView();
             foreach (var d in found)
             {
                 git.Cancellation.ThrowIfCancellationRequested();
-                result.Add(Describe(d, scope?.CommonDir, listings));
+                result.Add(Describe(d, scope?.CommonDir, listings, fs));
             }
 
             return result;
         }
 
         /// <summary>Classifies one discovered daemon and builds the output object.</summary>
-        internal static WtFsmonitorDaemon Describe(DiscoveredDaemon d, string? scopeCommonDir, IWorktreeListings listings)
+        internal static WtFsmonitorDaemon Describe(DiscoveredDaemon d, string? scopeCommonDir, IWorktreeListings listings, IFileSystemView? fs = null)
         {
-            var verdict = DaemonClassifier.Classify(d.SocketPath, scopeCommonDir, RealFileSystemView.Instance, listings);
+            var verdict = DaemonClassifier.Classify(d.SocketPath, scopeCommonDir, fs ?? RealFileSystemView.Instance, listings);
             var inRepo = scopeCommonDir != null && (
                 (verdict.CommonDir != null && string.Equals(verdict.CommonDir, scopeCommonDir, PathUtil.Comparison)) ||
                 (verdict.GitDir != null && PathUtil.IsAtOrUnder(verdict.GitDir, scopeCommonDir)));

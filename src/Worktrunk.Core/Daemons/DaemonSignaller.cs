@@ -57,8 +57,15 @@ namespace Worktrunk.Daemons
         /// <summary>0 = not yet known, 1 = the kernel has pidfd_open, -1 = it does not.</summary>
         private static int s_pidfdSupport;
 
-        /// <summary>Test hook: when true, pidfd is not used (exercises the PID + start time path).</summary>
-        internal static bool DisablePidfd { get; set; }
+        [ThreadStatic]
+        private static bool t_disablePidfd;
+
+        /// <summary>Test hook, per thread: when true, pidfd is not used (exercises the PID + start time path).</summary>
+        internal static bool DisablePidfd
+        {
+            get => t_disablePidfd;
+            set => t_disablePidfd = value;
+        }
 
         private enum Phase
         {

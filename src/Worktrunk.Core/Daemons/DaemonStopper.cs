@@ -51,6 +51,13 @@ namespace Worktrunk.Daemons
                 }
 
                 var wanted = CanonicalSocket(socket);
+                if (DaemonDiscovery.AnyListeningSocket(p => string.Equals(CanonicalSocket(p), wanted, PathUtil.Comparison)) == false)
+                {
+                    // Nothing listens there (a stale socket file): no process scan needed.
+                    sink.Verbose("No process listens on " + socket + ".");
+                    return null;
+                }
+
                 var holders = new List<DiscoveredDaemon>();
                 foreach (var d in DaemonDiscovery.Discover(sink, DiscoveryMethod.Auto, git.Cancellation))
                 {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Threading.Tasks;
 using Worktrunk.IO;
 
 namespace Worktrunk.Git
@@ -14,26 +15,59 @@ namespace Worktrunk.Git
         /// </summary>
         internal static List<WtWorktree> List(RepositoryLocation repo, GitRunner git, string? currentLocation)
         {
-            var output = git.RunChecked(repo.RunDirectory, GitAccess.ReadOnly, new[] { "worktree", "list", "--porcelain", "-z" });
-            return Build(WorktreeListParser.Parse(output), repo.CommonDir, currentLocation);
+            // The registrations are plain files: read them on the thread pool while git runs (pure reads, no diagnostics).
+            var registrations = Task.Run(() => ReadRegistrations(repo.CommonDir));
+            string output;
+            try
+            {
+                output = git.RunChecked(repo.RunDirectory, GitAccess.ReadOnly, new[] { "worktree", "list", "--porcelain", "-z" });
+            }
+            catch
+            {
+                registrations.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                throw;
+            }
+
+            var records = WorktreeListParser.Parse(output);
+            var list = Build(records, repo.CommonDir, currentLocation, registrations.GetAwaiter().GetResult());
+
+            // A worktree added while git ran has a registration the early read missed: read them again, as a serial listing would.
+            foreach (var w in list)
+            {
+                if (w.GitDir == null && !w.IsBare && !w.IsMain)
+                {
+                    return Build(records, repo.CommonDir, currentLocation);
+                }
+            }
+
+            return list;
         }
 
-        /// <summary>Turns parsed records into objects; pure apart from reading registration files under the common dir.</summary>
-        internal static List<WtWorktree> Build(List<WorktreeRecord> records, string commonDir, string? currentLocation)
+        /// <summary>
+        /// Turns parsed records into objects; pure apart from reading registration files under the common dir.
+        /// Each worktree path is canonicalized once (one realpath), and registrations are matched by
+        /// the exact path git printed (git prints the text of the registration's gitdir file), with a
+        /// canonical comparison only for a record that text does not match.
+        /// </summary>
+        internal static List<WtWorktree> Build(List<WorktreeRecord> records, string commonDir, string? currentLocation, Registrations? registrations = null)
         {
-            var linkedGitDirs = ReadRegistrations(commonDir);
+            registrations ??= ReadRegistrations(commonDir);
             var current = currentLocation == null ? null : PathUtil.Canonicalize(currentLocation);
+            var canonical = new string[records.Count];
+            for (var i = 0; i < records.Count; i++)
+            {
+                canonical[i] = PathUtil.Canonicalize(records[i].Path);
+            }
 
             // The current worktree is the deepest one containing the location (worktrees may nest).
             string? currentPath = null;
             if (current != null)
             {
-                foreach (var r in records)
+                foreach (var path in canonical)
                 {
-                    var canonical = PathUtil.Canonicalize(r.Path);
-                    if (PathUtil.IsAtOrUnder(current, canonical) && (currentPath == null || canonical.Length > currentPath.Length))
+                    if (PathUtil.IsAtOrUnder(current, path) && (currentPath == null || path.Length > currentPath.Length))
                     {
-                        currentPath = canonical;
+                        currentPath = path;
                     }
                 }
             }
@@ -42,7 +76,6 @@ namespace Worktrunk.Git
             for (var i = 0; i < records.Count; i++)
             {
                 var r = records[i];
-                var canonical = PathUtil.Canonicalize(r.Path);
                 var isMain = !r.IsBare && i == 0 && string.Equals(PathUtil.Canonicalize(Path.Combine(r.Path, ".git")), commonDir, PathUtil.Comparison);
                 string? gitDir;
                 if (r.IsBare || isMain)
@@ -51,7 +84,7 @@ namespace Worktrunk.Git
                 }
                 else
                 {
-                    linkedGitDirs.TryGetValue(canonical, out gitDir);
+                    gitDir = registrations.Find(r.Path, canonical[i]);
                 }
 
                 var branch = r.BranchRef == null ? null : WorktreeListParser.ShortBranchName(r.BranchRef);
@@ -66,7 +99,7 @@ namespace Worktrunk.Git
                     branch,
                     r.Head,
                     isMain,
-                    currentPath != null && string.Equals(canonical, currentPath, PathUtil.Comparison),
+                    currentPath != null && string.Equals(canonical[i], currentPath, PathUtil.Comparison),
                     r.IsDetached,
                     r.IsBare,
                     r.IsLocked,
@@ -81,32 +114,35 @@ namespace Worktrunk.Git
             return list;
         }
 
-        /// <summary>Maps each linked worktree's canonical directory to its git dir, from `&lt;common&gt;/worktrees/&lt;id&gt;/gitdir`.</summary>
-        internal static Dictionary<string, string> ReadRegistrations(string commonDir)
+        /// <summary>Reads every `&lt;common&gt;/worktrees/&lt;id&gt;/gitdir`: which worktree directory each registration serves.</summary>
+        internal static Registrations ReadRegistrations(string commonDir)
         {
-            var map = new Dictionary<string, string>(PathUtil.Comparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
+            var registrations = new Registrations();
             var root = Path.Combine(commonDir, "worktrees");
             if (!Directory.Exists(root))
             {
-                return map;
+                return registrations;
             }
 
-            foreach (var registration in Directory.GetDirectories(root))
+            // commonDir is canonical; a registration directory that is not a symlink keeps it canonical without a realpath.
+            var canonicalRoot = PathUtil.Canonicalize(root);
+            foreach (var entry in new DirectoryInfo(canonicalRoot).EnumerateDirectories())
             {
                 try
                 {
-                    var text = File.ReadAllText(Path.Combine(registration, "gitdir")).Trim();
+                    var text = File.ReadAllText(Path.Combine(entry.FullName, "gitdir")).Trim();
                     if (text.Length == 0)
                     {
                         continue;
                     }
 
                     // The file names <worktree>/.git; relative entries resolve against the registration dir.
-                    var dotGit = Path.GetFullPath(Path.Combine(registration, text));
+                    var dotGit = Path.GetFullPath(Path.Combine(entry.FullName, text));
                     var worktree = Path.GetDirectoryName(dotGit);
                     if (worktree != null)
                     {
-                        map[PathUtil.Canonicalize(worktree)] = PathUtil.Canonicalize(registration);
+                        var registration = (entry.Attributes & FileAttributes.ReparsePoint) != 0 ? PathUtil.Canonicalize(entry.FullName) : PathUtil.TrimEnd(entry.FullName);
+                        registrations.Add(PathUtil.TrimEnd(worktree), registration);
                     }
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
@@ -114,7 +150,60 @@ namespace Worktrunk.Git
                 }
             }
 
-            return map;
+            return registrations;
+        }
+
+        /// <summary>Registration directories keyed by the worktree path their gitdir file names.</summary>
+        internal sealed class Registrations
+        {
+            private readonly List<(string Worktree, string GitDir)> _entries = new List<(string, string)>();
+            private readonly Dictionary<string, string> _byPath = new Dictionary<string, string>(PathUtil.Comparison == StringComparison.Ordinal ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
+            private Dictionary<string, string>? _byCanonicalPath;
+
+            internal int Count => _entries.Count;
+
+            internal void Add(string worktree, string gitDir)
+            {
+                _entries.Add((worktree, gitDir));
+                _byPath[worktree] = gitDir;
+            }
+
+            /// <summary>The git dir serving the worktree at <paramref name="path"/> (as git printed it; <paramref name="canonicalPath"/> is its canonical form).</summary>
+            internal string? Find(string path, string canonicalPath)
+            {
+                if (_byPath.TryGetValue(PathUtil.TrimEnd(path), out var gitDir))
+                {
+                    return gitDir;
+                }
+
+                // Only when the texts differ (a relative registration, a symlinked path): compare canonical forms, built once.
+                return ByCanonicalPath().TryGetValue(canonicalPath, out gitDir) ? gitDir : null;
+            }
+
+            /// <summary>Gets the registered worktree directories, canonical.</summary>
+            internal IEnumerable<string> Keys => ByCanonicalPath().Keys;
+
+            /// <summary>Looks a registration up by the worktree's canonical path.</summary>
+            internal bool TryGetValue(string canonicalPath, out string gitDir)
+            {
+                var found = Find(canonicalPath, canonicalPath);
+                gitDir = found ?? string.Empty;
+                return found != null;
+            }
+
+            private Dictionary<string, string> ByCanonicalPath()
+            {
+                if (_byCanonicalPath == null)
+                {
+                    _byCanonicalPath = new Dictionary<string, string>(_byPath.Comparer);
+                    foreach (var (worktree, dir) in _entries)
+                    {
+                        _byCanonicalPath[PathUtil.Canonicalize(worktree)] = dir;
+                    }
+                }
+
+                return _byCanonicalPath;
+            }
         }
 
         private static string? RebaseBranch(string gitDir)

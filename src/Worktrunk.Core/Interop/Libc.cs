@@ -120,8 +120,26 @@ namespace Worktrunk.Interop
 
         internal const int ENOSYS_LINUX = 38;
 
+        internal const int EACCES = 13;
+
         [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readlink(string path, byte* buf, IntPtr size);
         [DllImport(Lib, SetLastError = true)] internal static extern long sysconf(int name);
         [DllImport(Lib, SetLastError = true)] internal static extern int proc_pidinfo(int pid, int flavor, ulong arg, byte* buffer, int buffersize);
+
+        /// <summary>O_CLOEXEC on Linux (x86-64 and arm64 alike).</summary>
+        internal const int O_CLOEXEC_LINUX = 0x80000;
+
+        /// <summary>O_CLOEXEC on macOS.</summary>
+        internal const int O_CLOEXEC_MACOS = 0x1000000;
+
+        /// <summary>Offset of d_name in struct dirent on Linux (glibc and musl, 64-bit): ino 8, off 8, reclen 2, type 1.</summary>
+        internal const int DirentNameOffset = 19;
+
+        [DllImport(Lib, EntryPoint = "open", SetLastError = true)] internal static extern int open_bytes(byte* path, int flags);
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readlinkat(int dirfd, byte* path, byte* buf, IntPtr size);
+        [DllImport(Lib, SetLastError = true)] internal static extern int dirfd(IntPtr dir);
+        [DllImport(Lib, EntryPoint = "opendir", SetLastError = true)] internal static extern IntPtr opendir_bytes(byte* path);
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readdir(IntPtr dir);
+        [DllImport(Lib, SetLastError = true)] internal static extern int closedir(IntPtr dir);
     }
 }

@@ -62,6 +62,7 @@ namespace Worktrunk.Processes
             var exited = false;
             var status = 0;
             var exitedAt = TimeSpan.Zero;
+            var idleSpins = 0;
             try
             {
                 while (true)
@@ -99,8 +100,17 @@ namespace Worktrunk.Processes
 
                     if (open == 0)
                     {
-                        // Nothing to read; wait for the child itself.
-                        Thread.Sleep(5);
+                        // Both pipes hit EOF, which a child does as it exits: it is reaped within
+                        // microseconds, so yield briefly before falling back to 1 ms sleeps.
+                        if (idleSpins++ < 50)
+                        {
+                            Thread.Yield();
+                        }
+                        else
+                        {
+                            Thread.Sleep(1);
+                        }
+
                         continue;
                     }
 

@@ -38,6 +38,9 @@ namespace Worktrunk.PowerShell.Commands
         private const string ProcessIdSet = "ProcessId";
 
         private readonly List<WtFsmonitorDaemon> _approved = new List<WtFsmonitorDaemon>();
+
+        /// <summary>Listings for the checks before asking; the re-check before signalling lists afresh.</summary>
+        private GitWorktreeListings? _listings;
         private string? _sessionCommonDir;
         private bool _sessionResolved;
 
@@ -69,15 +72,22 @@ namespace Worktrunk.PowerShell.Commands
                 {
                     foreach (var pid in ProcessId!)
                     {
-                        var current = Current(pid, null);
+                        var current = Current(pid, null, Listings());
                         if (current == null)
                         {
-                            WriteError(ErrorMapper.Create(
-                                ErrorIds.DaemonNotFound,
-                                ErrorCategory.ObjectNotFound,
-                                $"PID {pid.ToString(CultureInfo.InvariantCulture)} is not a running git fsmonitor daemon holding an fsmonitor socket; nothing was signalled.",
-                                pid,
-                                "Run Get-WtOrphanDaemon -IncludeLive to list the daemons."));
+                            WriteError(Worktrunk.Interop.Platform.IsWindows
+                                ? ErrorMapper.Create(
+                                    ErrorIds.DaemonNotAttributable,
+                                    ErrorCategory.ObjectNotFound,
+                                    $"PID {pid.ToString(CultureInfo.InvariantCulture)} serves no fsmonitor named pipe Worktrunk can attribute, so it was not stopped.",
+                                    pid,
+                                    "Run `git fsmonitor--daemon stop` in its worktree, or Get-WtOrphanDaemon -IncludeLive to list the daemons Worktrunk can attribute.")
+                                : ErrorMapper.Create(
+                                    ErrorIds.DaemonNotFound,
+                                    ErrorCategory.ObjectNotFound,
+                                    $"PID {pid.ToString(CultureInfo.InvariantCulture)} is not a running git fsmonitor daemon holding an fsmonitor socket; nothing was signalled.",
+                                    pid,
+                                    "Run Get-WtOrphanDaemon -IncludeLive to list the daemons."));
                             continue;
                         }
 
@@ -88,7 +98,7 @@ namespace Worktrunk.PowerShell.Commands
                 {
                     foreach (var given in InputObject!)
                     {
-                        Consider(given, Current(given.ProcessId, given));
+                        Consider(given, Current(given.ProcessId, given, Listings()));
                     }
                 }
             }
@@ -111,11 +121,12 @@ namespace Worktrunk.PowerShell.Commands
 
             try
             {
-                // Re-verify every approved daemon just before signalling.
+                // Re-verify every approved daemon just before signalling, with fresh listings.
                 var toSignal = new List<WtFsmonitorDaemon>();
+                var fresh = new GitWorktreeListings(Git, null, allowOtherRepositories: true);
                 foreach (var d in _approved)
                 {
-                    var now = Current(d.ProcessId, d);
+                    var now = Current(d.ProcessId, d, fresh);
                     if (now == null)
                     {
                         WriteObject(Gone(d));
@@ -164,7 +175,7 @@ namespace Worktrunk.PowerShell.Commands
         }
 
         /// <summary>The daemon now running with this PID and the same identity, freshly classified; null when it is gone or not a daemon.</summary>
-        private WtFsmonitorDaemon? Current(int pid, WtFsmonitorDaemon? original)
+        private WtFsmonitorDaemon? Current(int pid, WtFsmonitorDaemon? original, GitWorktreeListings listings)
         {
             var probe = DaemonDiscovery.Probe(pid, Sink, Cancellation);
             if (probe == null || (original != null && probe.Identity.StartTicks != original.StartTicks))
@@ -172,9 +183,10 @@ namespace Worktrunk.PowerShell.Commands
                 return null;
             }
 
-            var listings = new GitWorktreeListings(Git, null, allowOtherRepositories: true);
             return DaemonInventory.Describe(probe, original?.CommonDir ?? SessionCommonDir(), listings);
         }
+
+        private GitWorktreeListings Listings() => _listings ??= new GitWorktreeListings(Git, null, allowOtherRepositories: true);
 
         private void Consider(WtFsmonitorDaemon shown, WtFsmonitorDaemon? current)
         {

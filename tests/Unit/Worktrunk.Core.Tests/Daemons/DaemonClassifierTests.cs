@@ -225,5 +225,44 @@ namespace Worktrunk.Core.Tests.Daemons
                 Assert.False(DaemonClassifier.InDefaultView(v, Common));
             }
         }
+    
+        [Fact]
+        public void Windows_pipe_paths_classify_with_backslashes()
+        {
+            // On Windows discovery maps \\.\pipe\C_\src\repo\.git\worktrees\x\fsmonitor--daemon.ipc back to a path.
+            var fs = new WindowsView();
+            var listings = new ModelListings();
+            const string Common = @"C:\src\repo\.git";
+            listings.ByCommonDir[Common] = WorktreeListing.Of(Common, new List<WorktreeFact>
+            {
+                new WorktreeFact(@"C:\src\repo", Common, false, false, false),
+                new WorktreeFact(@"C:\src\repo-gone", Common + @"\worktrees\gone", false, true, false),
+            });
+
+            var live = DaemonClassifier.Classify(Common + @"\fsmonitor--daemon.ipc", Common, fs, listings);
+            Assert.Equal(WtDaemonState.Live, live.State);
+            var removed = DaemonClassifier.Classify(Common + @"\worktrees\gone\fsmonitor--daemon.ipc", Common, fs, listings);
+            Assert.Equal(WtDaemonState.OrphanedWorktreeRemoved, removed.State);
+            var gone = DaemonClassifier.Classify(Common + @"\worktrees\deleted\fsmonitor--daemon.ipc", Common, fs, listings);
+            Assert.Equal(WtDaemonState.OrphanedGitDirGone, gone.State);
+            Assert.Equal(Common, gone.CommonDir);
+            Assert.Equal(WtDaemonState.Unknown, DaemonClassifier.Classify(@"src\repo\.git\fsmonitor--daemon.ipc", Common, fs, listings).State);
+        }
+
+        /// <summary>A fixed Windows-shaped filesystem: C:\src\repo\.git with one lingering registration.</summary>
+        private sealed class WindowsView : IFileSystemView
+        {
+            private static readonly HashSet<string> Dirs = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+            {
+                @"C:\src\repo", @"C:\src\repo\.git", @"C:\src\repo\.git\worktrees", @"C:\src\repo\.git\worktrees\gone",
+            };
+
+            public string Canonicalize(string path) => path.TrimEnd('\\');
+
+            public bool DirectoryExists(string path) => Dirs.Contains(path);
+
+            public string? CommonDirOf(string canonicalGitDir) =>
+                canonicalGitDir.StartsWith(@"C:\src\repo\.git", StringComparison.OrdinalIgnoreCase) && Dirs.Contains(canonicalGitDir) && !canonicalGitDir.EndsWith("worktrees", StringComparison.OrdinalIgnoreCase) ? @"C:\src\repo\.git" : null;
+        }
     }
 }

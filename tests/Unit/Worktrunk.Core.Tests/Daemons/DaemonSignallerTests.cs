@@ -24,13 +24,26 @@ namespace Worktrunk.Core.Tests.Daemons
 
         public void Dispose()
         {
-            DaemonSignaller.DisablePidfd = false;
             _procs.Dispose();
             TestFiles.DeleteTree(_dir);
         }
 
         private StandInProcess Daemon(StandInMode mode = StandInMode.Default) =>
             StandInLauncher.Start(_procs, Path.Combine(_dir, Guid.NewGuid().ToString("N").Substring(0, 6) + "-" + FsmonitorSocket.FileName), mode);
+
+        /// <summary>Runs <paramref name="body"/> with the pidfd path on or off (the switch is per thread).</summary>
+        private static void WithPidfd(bool withoutPidfd, Action body)
+        {
+            DaemonSignaller.DisablePidfd = withoutPidfd;
+            try
+            {
+                body();
+            }
+            finally
+            {
+                DaemonSignaller.DisablePidfd = false;
+            }
+        }
 
         private static ProcessIdentity Id(int pid) => ProcessIdentities.Capture(pid) ?? throw new InvalidOperationException("no identity for " + pid);
 
@@ -39,15 +52,17 @@ namespace Worktrunk.Core.Tests.Daemons
         [InlineData(true)]
         public void Sigterm_alone_stops_a_responsive_daemon(bool withoutPidfd)
         {
-            DaemonSignaller.DisablePidfd = withoutPidfd;
-            var d = Daemon();
-            var r = DaemonSignaller.Terminate(new[] { Id(d.Pid) }, TimeSpan.FromSeconds(10), NullSink.Instance);
+            WithPidfd(withoutPidfd, () =>
+            {
+                var d = Daemon();
+                var r = DaemonSignaller.Terminate(new[] { Id(d.Pid) }, TimeSpan.FromSeconds(10), NullSink.Instance);
 
-            Assert.Equal(WtDaemonStopOutcome.Terminated, Assert.Single(r).Outcome);
-            Assert.False(d.IsAlive);
+                Assert.Equal(WtDaemonStopOutcome.Terminated, Assert.Single(r).Outcome);
+                Assert.False(d.IsAlive);
 
-            // Far below the 10 s deadline: the poll ends as soon as it is gone.
-            Assert.True(r[0].Elapsed < TimeSpan.FromSeconds(8), r[0].Elapsed.ToString());
+                // Far below the 10 s deadline: the poll ends as soon as it is gone.
+                Assert.True(r[0].Elapsed < TimeSpan.FromSeconds(8), r[0].Elapsed.ToString());
+            });
         }
 
         [Theory]
@@ -55,16 +70,18 @@ namespace Worktrunk.Core.Tests.Daemons
         [InlineData(true)]
         public void A_daemon_that_ignores_sigterm_is_killed_after_the_deadline(bool withoutPidfd)
         {
-            DaemonSignaller.DisablePidfd = withoutPidfd;
-            var d = Daemon(StandInMode.IgnoreTerm);
-            var deadline = TimeSpan.FromMilliseconds(400);
-            var clock = Stopwatch.StartNew();
-            var r = DaemonSignaller.Terminate(new[] { Id(d.Pid) }, deadline, NullSink.Instance);
+            WithPidfd(withoutPidfd, () =>
+            {
+                var d = Daemon(StandInMode.IgnoreTerm);
+                var deadline = TimeSpan.FromMilliseconds(400);
+                var clock = Stopwatch.StartNew();
+                var r = DaemonSignaller.Terminate(new[] { Id(d.Pid) }, deadline, NullSink.Instance);
 
-            Assert.Equal(WtDaemonStopOutcome.Killed, Assert.Single(r).Outcome);
-            Assert.False(d.IsAlive);
-            Assert.True(clock.Elapsed >= deadline, "SIGKILL came before the deadline: " + clock.Elapsed);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), clock.Elapsed.ToString());
+                Assert.Equal(WtDaemonStopOutcome.Killed, Assert.Single(r).Outcome);
+                Assert.False(d.IsAlive);
+                Assert.True(clock.Elapsed >= deadline, "SIGKILL came before the deadline: " + clock.Elapsed);
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), clock.Elapsed.ToString());
+            });
         }
 
         [Fact]
@@ -104,18 +121,20 @@ namespace Worktrunk.Core.Tests.Daemons
         [InlineData(true)]
         public void A_recycled_pid_is_never_signalled(bool withoutPidfd)
         {
-            // The PID is alive but its start time differs from the one captured at "discovery":
-            // exactly what a recycled PID looks like. It must not receive any signal.
-            DaemonSignaller.DisablePidfd = withoutPidfd;
-            var d = Daemon();
-            var real = Id(d.Pid);
-            var stale = new ProcessIdentity(d.Pid, real.StartTicks - 1);
+            WithPidfd(withoutPidfd, () =>
+            {
+                // The PID is alive but its start time differs from the one captured at "discovery":
+                // exactly what a recycled PID looks like. It must not receive any signal.
+                var d = Daemon();
+                var real = Id(d.Pid);
+                var stale = new ProcessIdentity(d.Pid, real.StartTicks - 1);
 
-            var r = DaemonSignaller.Terminate(new[] { stale }, TimeSpan.FromMilliseconds(200), NullSink.Instance);
+                var r = DaemonSignaller.Terminate(new[] { stale }, TimeSpan.FromMilliseconds(200), NullSink.Instance);
 
-            Assert.Equal(WtDaemonStopOutcome.AlreadyGone, Assert.Single(r).Outcome);
-            Assert.True(d.IsAlive);
-            Assert.True(StandInLauncher.Accepts(d.SocketPath!));
+                Assert.Equal(WtDaemonStopOutcome.AlreadyGone, Assert.Single(r).Outcome);
+                Assert.True(d.IsAlive);
+                Assert.True(StandInLauncher.Accepts(d.SocketPath!));
+            });
         }
 
         [Fact]

@@ -60,5 +60,20 @@ namespace Worktrunk.Core.Tests.Daemons
             var missing = Path.Combine(bed.Sandbox.Root, "no-such-worktree");
             Assert.Null(DaemonStopper.StopForWorktree(missing, Path.Combine(missing, ".git"), bed.Git, TimeSpan.FromSeconds(1)));
         }
+    
+        [Fact]
+        public void A_stale_socket_file_left_by_a_dead_daemon_means_no_daemon()
+        {
+            using var bed = new DaemonTestBed();
+            var a = bed.Sandbox.AddWorktree("stale");
+            var gitDir = DaemonTestBed.GitDirOf(a);
+            var d = bed.StartDaemon(gitDir);
+            bed.Procs.Dispose();
+            Assert.True(StandInLauncher.WaitExited(d.Pid, TimeSpan.FromSeconds(10)));
+            Assert.True(File.Exists(Path.Combine(gitDir, FsmonitorSocket.FileName)));
+
+            Assert.Null(DaemonStopper.StopForWorktree(a, gitDir, bed.Git, TimeSpan.FromSeconds(1)));
+            Assert.Contains(bed.Sink.Verbose, v => v.StartsWith("No process listens on", StringComparison.Ordinal));
+        }
     }
 }

@@ -1,0 +1,455 @@
+// Contract: allocation-light readers of Linux /proc for daemon discovery: the PID list, a
+// process's cmdline and stat, and the targets of its descriptor links. Read-only; never follows a
+// descriptor link to its target (readlinkat on the link itself), so a descriptor naming a FIFO or
+// device is never opened. A process that vanishes mid-read simply yields nothing.
+// Why not System.IO: Directory enumeration stats every entry (following /proc/<pid>/fd links to
+// sockets and pipes) and FileStream is heavy for zero-length procfs files; with ~40 descriptors
+// per process that made discovery of 100 daemons cost 100+ ms instead of a few.
+// Platform: Linux only (struct dirent layout of 64-bit glibc and musl).
+
+using System;
+using System.Collections.Generic;
+using System.Text;
+using Worktrunk.Interop;
+using Worktrunk.Processes;
+
+namespace Worktrunk.Daemons
+{
+    /// <summary>Raw /proc readers used by <see cref="DaemonDiscovery"/>.</summary>
+    internal static unsafe class ProcFs
+    {
+        private static bool s_noPidfd;
+
+        /// <summary>Every numeric entry of /proc.</summary>
+        internal static List<int> Pids()
+        {
+            var pids = new List<int>(512);
+            var path = stackalloc byte[8];
+            Ascii("/proc", path);
+            var dir = Libc.opendir_bytes(path);
+            if (dir == IntPtr.Zero)
+            {
+                return pids;
+            }
+
+            try
+            {
+                IntPtr entry;
+                while ((entry = Libc.readdir(dir)) != IntPtr.Zero)
+                {
+                    var name = (byte*)entry + Libc.DirentNameOffset;
+                    var pid = 0;
+                    var ok = name[0] != 0;
+                    for (var i = 0; name[i] != 0; i++)
+                    {
+                        if (name[i] < (byte)'0' || name[i] > (byte)'9' || i > 9)
+                        {
+                            ok = false;
+                            break;
+                        }
+
+                        pid = (pid * 10) + (name[i] - (byte)'0');
+                    }
+
+                    if (ok && pid > 0)
+                    {
+                        pids.Add(pid);
+                    }
+                }
+            }
+            finally
+            {
+                Libc.closedir(dir);
+            }
+
+            return pids;
+        }
+
+        /// <summary>The argv of a process; null when gone, unreadable or empty (kernel threads, zombies).</summary>
+        internal static string[]? ReadArgv(int pid, byte[] buffer)
+        {
+            var n = ReadProcFile(pid, "cmdline", buffer);
+            if (n <= 0)
+            {
+                return null;
+            }
+
+            if (n == buffer.Length)
+            {
+                // Longer than the buffer: fall back to the full read (rare; never a git daemon's argv).
+                return ProcessTable.ReadArgv(pid);
+            }
+
+            var copy = new byte[n];
+            Buffer.BlockCopy(buffer, 0, copy, 0, n);
+            return ProcessTable.ParseCmdline(copy);
+        }
+
+        /// <summary>
+        /// The argv of a process when argv[0]'s file name could be git (a cheap filter before the exact
+        /// match), else null. Most processes cost one 256-byte read.
+        /// </summary>
+        internal static string[]? ArgvIfGit(int pid, byte[] buffer)
+        {
+            var path = stackalloc byte[40];
+            PidPath(pid, "cmdline", path);
+            var fd = Libc.open_bytes(path, Libc.O_RDONLY | Libc.O_CLOEXEC_LINUX);
+            if (fd < 0)
+            {
+                return null;
+            }
+
+            int n;
+            try
+            {
+                // One short read decides for almost every process; only a git-looking one is read to the end.
+                n = ReadOnce(fd, buffer, 0, 256);
+                if (n <= 0 || !Argv0IsGit(buffer, n, out _))
+                {
+                    return null;
+                }
+
+                while (n < buffer.Length)
+                {
+                    var more = ReadOnce(fd, buffer, n, buffer.Length - n);
+                    if (more <= 0)
+                    {
+                        break;
+                    }
+
+                    n += more;
+                }
+            }
+            finally
+            {
+                Libc.close(fd);
+            }
+
+            if (n == buffer.Length)
+            {
+                return ProcessTable.ReadArgv(pid);
+            }
+
+            var copy = new byte[n];
+            Buffer.BlockCopy(buffer, 0, copy, 0, n);
+            return ProcessTable.ParseCmdline(copy);
+        }
+
+        private static int ReadOnce(int fd, byte[] buffer, int offset, int count)
+        {
+            fixed (byte* b = buffer)
+            {
+                while (true)
+                {
+                    var got = (long)Libc.read(fd, b + offset, (IntPtr)count);
+                    if (got < 0 && Libc.Errno == Libc.EINTR)
+                    {
+                        continue;
+                    }
+
+                    return (int)got;
+                }
+            }
+        }
+
+        /// <summary>argv[0]'s file name is `git` or `git.exe`; <paramref name="complete"/> when the whole cmdline fit in <paramref name="n"/> bytes.</summary>
+        private static bool Argv0IsGit(byte[] buffer, int n, out bool complete)
+        {
+            complete = n < 256;
+            var end = Array.IndexOf(buffer, (byte)0, 0, n);
+            if (end < 0)
+            {
+                if (!complete)
+                {
+                    // argv[0] alone is longer than what was read: the exact match decides on the full read.
+                    return true;
+                }
+
+                end = n;
+            }
+
+            var start = 0;
+            for (var i = 0; i < end; i++)
+            {
+                if (buffer[i] == (byte)'/' || buffer[i] == (byte)'\\')
+                {
+                    start = i + 1;
+                }
+            }
+
+            var len = end - start;
+            return (len == 3 || len == 7) && buffer[start] == (byte)'g' && buffer[start + 1] == (byte)'i' && buffer[start + 2] == (byte)'t';
+        }
+
+        /// <summary>True when argv[0]'s file name could be git: the prefilter of <see cref="ArgvIfGit"/>.</summary>
+        internal static bool Argv0MayBeGit(int pid, byte[] buffer) => ArgvIfGit(pid, buffer) != null;
+
+        /// <summary>A close-on-exec pidfd for the process, or -1 (no kernel support, or gone).</summary>
+        internal static int OpenPidfd(int pid)
+        {
+            if (s_noPidfd)
+            {
+                return -1;
+            }
+
+            var fd = (int)Libc.syscall(Libc.SYS_pidfd_open, pid, 0, 0, 0);
+            if (fd < 0)
+            {
+                if (Libc.Errno == Libc.ENOSYS_LINUX)
+                {
+                    s_noPidfd = true;
+                }
+
+                return -1;
+            }
+
+            // pidfd_open always sets close-on-exec.
+            return fd;
+        }
+
+        /// <summary>True once the pidfd's process has exited (a zombie included).</summary>
+        internal static bool PidfdExited(int pidfd)
+        {
+            var pfd = new Libc.PollFd { Fd = pidfd, Events = Libc.POLLIN };
+            return Libc.poll(&pfd, (UIntPtr)1, 0) > 0 && (pfd.REvents & Libc.POLLIN) != 0;
+        }
+
+        /// <summary>/proc/&lt;pid&gt;/stat; null when gone.</summary>
+        internal static ProcStat? ReadStat(int pid, byte[] buffer)
+        {
+            var n = ReadProcFile(pid, "stat", buffer, toEnd: false);
+            return n <= 0 ? null : ProcessTable.ParseStat(pid, Encoding.UTF8.GetString(buffer, 0, n));
+        }
+
+        /// <summary>
+        /// Finds the first `socket:[inode]` descriptor of the process for which
+        /// <paramref name="isWanted"/> is true, scanning from the highest descriptor number down (a
+        /// server's listening socket comes after the descriptors its runtime opened at start-up, so
+        /// this usually ends after a few links; every descriptor is still checked when none
+        /// matches). Returns false when the fd directory exists but cannot be read (another user's
+        /// process); <paramref name="inode"/> is 0 when nothing matched or the process is gone.
+        /// </summary>
+        internal static bool FindSocketInode(int pid, Func<ulong, bool> isWanted, out ulong inode)
+        {
+            inode = 0;
+            var path = stackalloc byte[32];
+            PidPath(pid, "fd", path);
+            var dir = Libc.opendir_bytes(path);
+            if (dir == IntPtr.Zero)
+            {
+                var errno = Libc.Errno;
+                return errno != Libc.EACCES && errno != Libc.EPERM;
+            }
+
+            var fd = Libc.dirfd(dir);
+            try
+            {
+                var fds = new List<int>(64);
+                IntPtr entry;
+                while ((entry = Libc.readdir(dir)) != IntPtr.Zero)
+                {
+                    var name = (byte*)entry + Libc.DirentNameOffset;
+                    var n = 0;
+                    var ok = name[0] != 0;
+                    for (var i = 0; name[i] != 0; i++)
+                    {
+                        if (name[i] < (byte)'0' || name[i] > (byte)'9' || i > 9)
+                        {
+                            ok = false;
+                            break;
+                        }
+
+                        n = (n * 10) + (name[i] - (byte)'0');
+                    }
+
+                    if (ok)
+                    {
+                        fds.Add(n);
+                    }
+                }
+
+                fds.Sort();
+                var fdName = stackalloc byte[12];
+                var link = stackalloc byte[64];
+                for (var k = fds.Count - 1; k >= 0; k--)
+                {
+                    Decimal(fds[k], fdName);
+                    var len = (long)Libc.readlinkat(fd, fdName, link, (IntPtr)64);
+
+                    // "socket:[" + digits + "]"
+                    if (len < 10 || len >= 64 || link[0] != (byte)'s' || link[6] != (byte)':' || link[7] != (byte)'[' || link[len - 1] != (byte)']')
+                    {
+                        continue;
+                    }
+
+                    ulong ino = 0;
+                    var ok = true;
+                    for (var i = 8; i < len - 1; i++)
+                    {
+                        var c = link[i];
+                        if (c < (byte)'0' || c > (byte)'9')
+                        {
+                            ok = false;
+                            break;
+                        }
+
+                        ino = (ino * 10) + (ulong)(c - (byte)'0');
+                    }
+
+                    if (ok && isWanted(ino))
+                    {
+                        inode = ino;
+                        return true;
+                    }
+                }
+            }
+            finally
+            {
+                // closedir also closes the descriptor readlinkat used.
+                Libc.closedir(dir);
+            }
+
+            return true;
+        }
+
+        private static void Decimal(int value, byte* dest)
+        {
+            var digits = stackalloc byte[12];
+            var d = 0;
+            do
+            {
+                digits[d++] = (byte)('0' + (value % 10));
+                value /= 10;
+            }
+            while (value > 0);
+
+            var i = 0;
+            while (d > 0)
+            {
+                dest[i++] = digits[--d];
+            }
+
+            dest[i] = 0;
+        }
+
+        /// <summary>Reads a small file (up to the buffer's size) with one open/read/close; the byte count, or -1 when it cannot be opened. Unix only.</summary>
+        internal static int TryReadFile(string path, byte[] buffer)
+        {
+            var byteCount = Encoding.UTF8.GetByteCount(path);
+            if (byteCount > 4000)
+            {
+                return -1;
+            }
+
+            var bytes = stackalloc byte[byteCount + 1];
+            fixed (char* chars = path)
+            {
+                Encoding.UTF8.GetBytes(chars, path.Length, bytes, byteCount);
+            }
+
+            bytes[byteCount] = 0;
+            var fd = Libc.open_bytes(bytes, Libc.O_RDONLY | (Platform.IsMacOS ? Libc.O_CLOEXEC_MACOS : Libc.O_CLOEXEC_LINUX));
+            return fd < 0 ? -1 : ReadAll(fd, buffer, buffer.Length);
+        }
+
+        /// <summary>Reads /proc/&lt;pid&gt;/&lt;name&gt; into <paramref name="buffer"/>; the byte count, or -1.</summary>
+        private static int ReadProcFile(int pid, string name, byte[] buffer, int max = int.MaxValue, bool toEnd = true)
+        {
+            var limit = Math.Min(max, buffer.Length);
+            var path = stackalloc byte[40];
+            PidPath(pid, name, path);
+            var fd = Libc.open_bytes(path, Libc.O_RDONLY | Libc.O_CLOEXEC_LINUX);
+            if (fd < 0)
+            {
+                return -1;
+            }
+
+            return ReadAll(fd, buffer, limit, toEnd);
+        }
+
+        /// <summary>
+        /// Reads up to <paramref name="limit"/> bytes from <paramref name="fd"/> and closes it. Without
+        /// <paramref name="toEnd"/> one read is enough: procfs returns a small file whole, and a short
+        /// read can only make a record unparsable or a prefilter miss, never match what is not there.
+        /// </summary>
+        private static int ReadAll(int fd, byte[] buffer, int limit, bool toEnd = true)
+        {
+            try
+            {
+                var total = 0;
+                fixed (byte* b = buffer)
+                {
+                    while (total < limit)
+                    {
+                        var got = (long)Libc.read(fd, b + total, (IntPtr)(limit - total));
+                        if (got < 0 && Libc.Errno == Libc.EINTR)
+                        {
+                            continue;
+                        }
+
+                        if (got <= 0)
+                        {
+                            break;
+                        }
+
+                        total += (int)got;
+                        if (!toEnd)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                return total;
+            }
+            finally
+            {
+                Libc.close(fd);
+            }
+        }
+
+        /// <summary>Writes "/proc/&lt;pid&gt;/&lt;name&gt;\0" (ASCII) into <paramref name="dest"/>.</summary>
+        private static void PidPath(int pid, string name, byte* dest)
+        {
+            var i = 0;
+            foreach (var c in "/proc/")
+            {
+                dest[i++] = (byte)c;
+            }
+
+            var digits = stackalloc byte[12];
+            var d = 0;
+            var v = pid;
+            do
+            {
+                digits[d++] = (byte)('0' + (v % 10));
+                v /= 10;
+            }
+            while (v > 0);
+
+            while (d > 0)
+            {
+                dest[i++] = digits[--d];
+            }
+
+            dest[i++] = (byte)'/';
+            foreach (var c in name)
+            {
+                dest[i++] = (byte)c;
+            }
+
+            dest[i] = 0;
+        }
+
+        private static void Ascii(string s, byte* dest)
+        {
+            var i = 0;
+            foreach (var c in s)
+            {
+                dest[i++] = (byte)c;
+            }
+
+            dest[i] = 0;
+        }
+    }
+}

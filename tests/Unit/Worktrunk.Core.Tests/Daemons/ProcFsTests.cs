@@ -1,0 +1,63 @@
+using System;
+using System.IO;
+using System.Linq;
+using Worktrunk.Daemons;
+using Worktrunk.Processes;
+using Worktrunk.StandIn;
+using Worktrunk.TestSupport;
+using Xunit;
+
+namespace Worktrunk.Core.Tests.Daemons
+{
+    /// <summary>The raw /proc readers agree with the System.IO ones in ProcessTable.</summary>
+    public sealed class ProcFsTests : IDisposable
+    {
+        private readonly TestProcesses _procs = new TestProcesses();
+        private readonly string _dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "wt-procfs-" + Guid.NewGuid().ToString("N").Substring(0, 8))).FullName;
+
+        public void Dispose()
+        {
+            _procs.Dispose();
+            TestFiles.DeleteTree(_dir);
+        }
+
+        [Fact]
+        public void Pids_argv_and_stat_match_ProcessTable()
+        {
+            var self = Environment.ProcessId;
+            Assert.Contains(self, ProcFs.Pids());
+            var buffer = new byte[4096];
+            Assert.Equal(ProcessTable.ReadArgv(self), ProcFs.ReadArgv(self, buffer));
+            Assert.Equal(ProcessTable.ReadStat(self)!.Value.StartTime, ProcFs.ReadStat(self, buffer)!.Value.StartTime);
+            Assert.Null(ProcFs.ReadArgv(int.MaxValue - 1, buffer));
+            Assert.Null(ProcFs.ReadStat(int.MaxValue - 1, buffer));
+        }
+
+        [Fact]
+        public void Argv0_prefilter_reads_long_argv0_fully_and_matches_only_git()
+        {
+            var longGit = "/" + string.Join("/", Enumerable.Repeat("very-long-directory-name", 14)) + "/git";
+            Assert.True(longGit.Length > 256);
+            var buffer = new byte[4096];
+            var git = StandInLauncher.Start(_procs, Path.Combine(_dir, FsmonitorSocket.FileName), argv0: longGit);
+            var gitx = StandInLauncher.Start(_procs, null, StandInMode.NoSocket, argv0: "/usr/bin/gitx");
+            Assert.True(ProcFs.Argv0MayBeGit(git.Pid, buffer));
+            Assert.False(ProcFs.Argv0MayBeGit(gitx.Pid, buffer));
+            Assert.False(ProcFs.Argv0MayBeGit(Environment.ProcessId, buffer));
+
+            // The long argv[0] is still an exact daemon argv, so discovery finds it.
+            Assert.Contains(DaemonDiscovery.Discover(Worktrunk.Diagnostics.NullSink.Instance), d => d.Pid == git.Pid);
+        }
+
+        [Fact]
+        public void Socket_search_finds_the_listening_socket_and_reports_none_for_a_process_without_one()
+        {
+            var d = StandInLauncher.Start(_procs, Path.Combine(_dir, FsmonitorSocket.FileName));
+            var sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"));
+            Assert.True(ProcFs.FindSocketInode(d.Pid, sockets.ContainsKey, out var inode));
+            Assert.Equal(d.SocketPath, sockets[inode]);
+            Assert.True(ProcFs.FindSocketInode(Environment.ProcessId, sockets.ContainsKey, out var none));
+            Assert.Equal(0UL, none);
+        }
+    }
+}

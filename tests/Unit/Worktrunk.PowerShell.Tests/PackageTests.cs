@@ -1,0 +1,184 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using System.Xml.Linq;
+using Worktrunk.TestSupport;
+using Xunit;
+
+namespace Worktrunk.PowerShell.Tests
+{
+    /// <summary>
+    /// The build packs the module into artifacts/package/Worktrunk.&lt;version&gt;.nupkg
+    /// (build/Worktrunk.Package, a project reference of these tests, so it is always built first).
+    /// These tests open it as the Gallery and Install-Module would: the nuspec's metadata and tags,
+    /// then the package unpacked into Modules/Worktrunk/&lt;version&gt;/ and imported by name from
+    /// PSModulePath in a fresh process (Worktrunk.Shell), so nothing from the build tree is loaded.
+    /// </summary>
+    public sealed class PackageTests
+    {
+        private static readonly XNamespace Nuspec = "http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd";
+
+        /// <summary>Files NuGet adds to every package and Install-Module does not copy into the module folder.</summary>
+        private static bool IsPackagingPart(string entry) =>
+            entry == "[Content_Types].xml" || entry.StartsWith("_rels/", StringComparison.Ordinal) || entry.StartsWith("package/", StringComparison.Ordinal);
+
+        private static string Version
+        {
+            get
+            {
+                var v = typeof(WtWorktree).Assembly.GetName().Version!;
+                return $"{v.Major}.{v.Minor}.{v.Build}";
+            }
+        }
+
+        private static string PackagePath()
+        {
+            var path = Path.Combine(RepoPaths.Root, "artifacts", "package", $"Worktrunk.{Version}.nupkg");
+            Assert.True(File.Exists(path), $"{path} is missing: build/Worktrunk.Package builds it with the solution (dotnet build Worktrunk.sln).");
+            return path;
+        }
+
+        private static XElement Metadata(ZipArchive zip)
+        {
+            var entry = zip.GetEntry("Worktrunk.nuspec");
+            Assert.NotNull(entry);
+            using var stream = entry!.Open();
+            return XDocument.Load(stream).Root!.Element(Nuspec + "metadata")!;
+        }
+
+        [Fact]
+        public void Package_holds_the_module_folder_at_its_root_and_the_nuspec()
+        {
+            using var zip = ZipFile.OpenRead(PackagePath());
+            var entries = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).Where(n => !IsPackagingPart(n)).OrderBy(n => n, StringComparer.Ordinal).ToList();
+            var module = Directory.GetFiles(RepoPaths.ModuleDir, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(RepoPaths.ModuleDir, f).Replace('\\', '/'))
+                .Append("Worktrunk.nuspec")
+                .OrderBy(n => n, StringComparer.Ordinal)
+                .ToList();
+            Assert.Equal(module, entries);
+            Assert.Contains("Worktrunk.psd1", entries);
+            Assert.Contains("en-US/Worktrunk.PowerShell.dll-Help.xml", entries);
+            Assert.Contains(zip.Entries, e => e.FullName == "[Content_Types].xml");
+        }
+
+        [Fact]
+        public void Nuspec_carries_the_manifest_metadata_and_the_PowerShellGet_tags()
+        {
+            using var zip = ZipFile.OpenRead(PackagePath());
+            var metadata = Metadata(zip);
+            string Field(string name) => metadata.Element(Nuspec + name)?.Value ?? string.Empty;
+
+            using var ps = new PowerShellSession();
+            var module = (System.Management.Automation.PSModuleInfo)ps.Invoke("Get-Module Worktrunk").Output.Single().BaseObject;
+            var psData = (System.Collections.Hashtable)((System.Collections.Hashtable)module.PrivateData)["PSData"]!;
+
+            Assert.Equal("Worktrunk", Field("id"));
+            Assert.Equal(Version, Field("version"));
+            Assert.Equal(module.Author, Field("authors"));
+            Assert.Equal(module.CompanyName, Field("owners"));
+            Assert.Equal(module.Description, Field("description"));
+            Assert.Equal(module.Copyright, Field("copyright"));
+            Assert.Equal(psData["ProjectUri"]!.ToString(), Field("projectUrl"));
+            Assert.Equal(psData["LicenseUri"]!.ToString(), Field("licenseUrl"));
+            Assert.Equal("false", Field("requireLicenseAcceptance"));
+
+            var tags = Field("tags").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var cmdlets = module.ExportedCmdlets.Keys.ToList();
+            Assert.NotEmpty(cmdlets);
+            var expected = ((object[])psData["Tags"]!).Select(t => t.ToString()!)
+                .Concat(new[] { "PSModule", "PSIncludes_Cmdlet" })
+                .Concat(cmdlets.Select(c => "PSCmdlet_" + c))
+                .Concat(cmdlets.Select(c => "PSCommand_" + c))
+                .OrderBy(t => t, StringComparer.Ordinal);
+            Assert.Equal(expected, tags.OrderBy(t => t, StringComparer.Ordinal));
+        }
+
+        [Fact]
+        public void Installed_from_the_package_the_module_imports_by_name_and_lists_worktrees()
+        {
+            using var sb = GitSandbox.Create();
+            sb.AddWorktree("feature/pkg");
+            var modules = Path.Combine(sb.Root, "Modules");
+            var installed = Path.Combine(modules, "Worktrunk", Version);
+
+            // What Install-Module does with the nupkg: extract it, less NuGet's own parts.
+            using (var zip = ZipFile.OpenRead(PackagePath()))
+            {
+                foreach (var entry in zip.Entries.Where(e => !IsPackagingPart(e.FullName.Replace('\\', '/')) && e.Name.Length > 0))
+                {
+                    var target = Path.Combine(installed, entry.FullName.Replace('/', Path.DirectorySeparatorChar));
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    entry.ExtractToFile(target);
+                }
+            }
+
+            Assert.False(File.Exists(Path.Combine(installed, "[Content_Types].xml")));
+            Assert.False(Directory.Exists(Path.Combine(installed, "_rels")));
+
+            const string Script =
+                "Import-Module Worktrunk -RequiredVersion $env:WT_TEST_VERSION -ErrorAction Stop; " +
+                "$m = Get-Module Worktrunk; " +
+                "'BASE ' + $m.ModuleBase; " +
+                "'HELP ' + (Get-Help Get-WtWorktree).Synopsis; " +
+                "$list = Get-WtWorktree; " +
+                "'CORE ' + $list[0].GetType().Assembly.Location; " +
+                "'CMDLET ' + (Get-Command Get-WtWorktree).ImplementingType.Assembly.Location; " +
+                "$list | ForEach-Object { 'WT ' + $_.Branch + ' ' + $_.IsMain + ' ' + $_.GetType().FullName }";
+            var (code, stdout, stderr) = RunShell(sb.RepoPath, Script, new Dictionary<string, string>
+            {
+                ["PSModulePath"] = modules,
+                ["WT_TEST_VERSION"] = Version,
+            });
+
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+            var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToList();
+            Assert.Contains("BASE " + installed, lines);
+            Assert.True(lines.Contains("CORE " + Path.Combine(installed, "Worktrunk.Core.dll")), stdout);
+            Assert.True(lines.Contains("CMDLET " + Path.Combine(installed, "Worktrunk.PowerShell.dll")), stdout);
+            Assert.Contains(lines, l => l.StartsWith("HELP Lists the worktrees", StringComparison.Ordinal));
+            Assert.Contains("WT main True Worktrunk.WtWorktree", lines);
+            Assert.Contains("WT feature/pkg False Worktrunk.WtWorktree", lines);
+        }
+
+        /// <summary>Runs Worktrunk.Shell without its build-tree module (-NoModule), in a fresh process.</summary>
+        private static (int Code, string Stdout, string Stderr) RunShell(string workingDirectory, string script, IDictionary<string, string> environment)
+        {
+            Hermetic.Apply();
+            var psi = new ProcessStartInfo(RepoPaths.ShellExecutable)
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+                StandardOutputEncoding = Encoding.UTF8,
+            };
+            foreach (var a in new[] { "-NoProfile", "-NonInteractive", "-NoModule", "-Command", script })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            psi.Environment.Remove("WORKTRUNK_MODULE");
+            foreach (var kv in environment)
+            {
+                psi.Environment[kv.Key] = kv.Value;
+            }
+
+            using var p = Process.Start(psi)!;
+            p.StandardInput.Close();
+            var err = p.StandardError.ReadToEndAsync();
+            var output = p.StandardOutput.ReadToEnd();
+            if (!p.WaitForExit(120000))
+            {
+                p.Kill(true);
+            }
+
+            return (p.ExitCode, output, err.Result);
+        }
+    }
+}
