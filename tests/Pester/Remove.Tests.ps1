@@ -1,58 +1,46 @@
 #Requires -Version 7.0
-# Pester 5 specs of Remove-WtWorktree; they mirror tests/Unit/Worktrunk.PowerShell.Tests/Removal.
-# Run from the repository root after `dotnet build`:  Invoke-Pester ./tests/Pester
+# Pester 5 specs of Remove-WtWorktree. The same contracts (and more: faults, races, daemons) are
+# proven under `dotnet test` by tests/Unit/Worktrunk.PowerShell.Tests/Removal. Run after
+# `dotnet build`: Invoke-Pester ./tests/Pester
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../artifacts/module/Worktrunk/Worktrunk.psd1') -Force
-
-    # Hermetic git: no system or global config, a fixed identity.
-    $env:GIT_CONFIG_NOSYSTEM = '1'
-    $env:GIT_CONFIG_GLOBAL = if ($IsWindows) { 'NUL' } else { '/dev/null' }
-    $env:GIT_AUTHOR_NAME = 'Worktrunk Test'
-    $env:GIT_AUTHOR_EMAIL = 'test@worktrunk.invalid'
-    $env:GIT_COMMITTER_NAME = 'Worktrunk Test'
-    $env:GIT_COMMITTER_EMAIL = 'test@worktrunk.invalid'
-
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Initialize-WtHermeticGit
+    Import-Module (Join-Path $PSScriptRoot '../../artifacts/module/Worktrunk/Worktrunk.psd1') -Force -ErrorAction Stop
     $script:Suffix = ',Worktrunk.PowerShell.Commands.RemoveWtWorktreeCommand'
 
     function New-Sandbox {
-        $root = Join-Path ([IO.Path]::GetTempPath()) ('wt-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
-        $repo = Join-Path $root 'repo'
-        New-Item -ItemType Directory -Path $repo | Out-Null
-        $root = (Resolve-Path $root).ProviderPath
-        $repo = Join-Path $root 'repo'
-        git -C $repo init -q -b main
-        Set-Content -Path (Join-Path $repo 'README.md') -Value '# test'
-        git -C $repo add README.md
-        git -C $repo commit -q -m initial
-        [pscustomobject]@{ Root = $root; Repo = $repo; Common = (Join-Path $repo '.git') }
+        $repo = New-WtTestRepository
+        [pscustomobject]@{ Root = (Split-Path -Parent $repo); Repo = $repo; Common = (Join-Path $repo '.git') }
     }
 
     function Add-Worktree($Sandbox, [string]$Branch) {
-        $path = Join-Path $Sandbox.Root ('wt-' + $Branch.Replace('/', '-'))
-        git -C $Sandbox.Repo worktree add -q -b $Branch $path main
-        $path
+        Add-WtTestWorktree -Repository $Sandbox.Repo -Branch $Branch
     }
 
-    # Every file (path, size, hash, time), every ref and the registrations: what a refusal must not change.
+    # Every file (path, size, hash, time), every directory, every ref and the registrations: what a refusal must not change.
     function Get-Snapshot($Sandbox) {
         $files = Get-ChildItem -LiteralPath $Sandbox.Root -Recurse -Force -File | Sort-Object FullName | ForEach-Object {
             '{0} {1} {2} {3}' -f $_.FullName, $_.Length, (Get-FileHash -LiteralPath $_.FullName).Hash, $_.LastWriteTimeUtc.Ticks
         }
         $dirs = Get-ChildItem -LiteralPath $Sandbox.Root -Recurse -Force -Directory | Sort-Object FullName | ForEach-Object FullName
-        (@($files) + @($dirs) + @(git -C $Sandbox.Repo for-each-ref) + @(git -C $Sandbox.Repo worktree list --porcelain)) -join "`n"
+        (@($files) + @($dirs) + @(Invoke-WtGit $Sandbox.Repo for-each-ref) + @(Invoke-WtGit $Sandbox.Repo worktree list --porcelain)) -join "`n"
     }
+}
+
+AfterAll {
+    Remove-Module Worktrunk -ErrorAction SilentlyContinue
 }
 
 Describe 'Remove-WtWorktree' {
     BeforeEach {
         $sb = New-Sandbox
-        Push-Location $sb.Repo
+        Set-Location $sb.Repo
     }
 
     AfterEach {
-        Pop-Location
-        Remove-Item -LiteralPath $sb.Root -Recurse -Force -ErrorAction SilentlyContinue
+        # Every test leaves the session where it found it.
+        Set-Location $TestDrive
     }
 
     Context 'guards that leave everything as it was' {
@@ -65,7 +53,7 @@ Describe 'Remove-WtWorktree' {
 
         It 'refuses a locked worktree with its reason and an unlock hint' {
             $wt = Add-Worktree $sb 'busy'
-            git -C $sb.Repo worktree lock --reason 'agent 7 is running' $wt
+            Invoke-WtGit $sb.Repo worktree lock --reason 'agent 7 is running' $wt
             $before = Get-Snapshot $sb
             Remove-WtWorktree -Branch busy -Force -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -Be ('WorktreeLocked' + $Suffix)
@@ -77,7 +65,7 @@ Describe 'Remove-WtWorktree' {
         It 'refuses a directory whose .git does not point back at the registration (ownership gate)' {
             $wt = Add-Worktree $sb 'feature'
             Remove-Item -LiteralPath (Join-Path $wt '.git') -Force
-            git -C $wt init -q -b unrelated
+            Invoke-WtGit $wt init -q -b unrelated | Out-Null
             $before = Get-Snapshot $sb
             Remove-WtWorktree -Path $wt -Force -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -Be ('WorktreeNotOwned' + $Suffix)
@@ -85,9 +73,9 @@ Describe 'Remove-WtWorktree' {
         }
 
         It 'refuses the default branch unless -ForceDeleteBranch' {
-            git -C $sb.Repo switch -q -c dev
+            Invoke-WtGit $sb.Repo switch -q -c dev | Out-Null
             $wt = Join-Path $sb.Root 'wt-main'
-            git -C $sb.Repo worktree add -q $wt main
+            Invoke-WtGit $sb.Repo worktree add -q $wt main | Out-Null
             $before = Get-Snapshot $sb
             Remove-WtWorktree -Branch main -Force -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -Be ('DefaultBranchRefused' + $Suffix)
@@ -95,7 +83,7 @@ Describe 'Remove-WtWorktree' {
         }
 
         It 'sees untracked files even when status.showUntrackedFiles is no, and lists them' {
-            git -C $sb.Repo config status.showUntrackedFiles no
+            Invoke-WtGit $sb.Repo config status.showUntrackedFiles no | Out-Null
             $wt = Add-Worktree $sb 'feature'
             Set-Content -Path (Join-Path $wt 'agent-output.md') -Value 'the only copy'
             $before = Get-Snapshot $sb
@@ -147,7 +135,7 @@ Describe 'Remove-WtWorktree' {
             $r.IntegrationLevel | Should -Be 'SameCommit'
             $r.StagedPath | Should -BeLike (Join-Path $sb.Common 'wt/trash/wt-feature-*')
             Test-Path $wt | Should -BeFalse
-            git -C $sb.Repo worktree list --porcelain | Should -Not -Contain "worktree $wt"
+            Invoke-WtGit $sb.Repo worktree list --porcelain | Should -Not -Contain "worktree $wt"
             $deadline = (Get-Date).AddSeconds(30)
             while ((Test-Path $r.StagedPath) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
             Test-Path $r.StagedPath | Should -BeFalse
@@ -156,8 +144,8 @@ Describe 'Remove-WtWorktree' {
         It 'keeps an unmerged branch, and deletes it with -ForceDeleteBranch' {
             $wt = Add-Worktree $sb 'unmerged'
             Set-Content -Path (Join-Path $wt 'u.txt') -Value 'u'
-            git -C $wt add u.txt
-            git -C $wt commit -q -m work
+            Invoke-WtGit $wt add u.txt | Out-Null
+            Invoke-WtGit $wt commit -q -m work | Out-Null
             (Remove-WtWorktree unmerged -Wait -PassThru).BranchOutcome | Should -Be 'RetainedUnmerged'
             git -C $sb.Repo rev-parse --verify --quiet refs/heads/unmerged | Should -Not -BeNullOrEmpty
             (Remove-WtWorktree -Branch unmerged -ForceDeleteBranch -PassThru).BranchOutcome | Should -Be 'Deleted'
@@ -166,8 +154,8 @@ Describe 'Remove-WtWorktree' {
         It 'moves the session out of the worktree it removes, to the same subdirectory of the main worktree' {
             New-Item -ItemType Directory -Path (Join-Path $sb.Repo 'src/deep') -Force | Out-Null
             Set-Content -Path (Join-Path $sb.Repo 'src/deep/f.txt') -Value 'x'
-            git -C $sb.Repo add -A
-            git -C $sb.Repo commit -q -m src
+            Invoke-WtGit $sb.Repo add -A | Out-Null
+            Invoke-WtGit $sb.Repo commit -q -m src | Out-Null
             $wt = Add-Worktree $sb 'feature'
             Set-Location (Join-Path $wt 'src/deep')
             Remove-WtWorktree -Path $wt -Wait
@@ -190,7 +178,7 @@ Describe 'Remove-WtWorktree' {
             Remove-Item -LiteralPath $gone -Recurse -Force
             Move-Item -LiteralPath $away -Destination "$away.unmounted"
             (Remove-WtWorktree -Path $gone -PassThru).Kind | Should -Be 'StaleEntry'
-            $list = git -C $sb.Repo worktree list --porcelain
+            $list = Invoke-WtGit $sb.Repo worktree list --porcelain
             $list | Should -Not -Contain "worktree $gone"
             $list | Should -Contain "worktree $away"
         }

@@ -5,10 +5,10 @@
 //     state (still registered at this path, not locked, directory present, no worktree nested inside, ownership gate, and
 //     the dirty gate unless -Force) → stop this worktree's fsmonitor daemon (bounded, best
 //     effort) → move the session if it is inside (a callback) → rename(2) the directory to
-//     <common>/wt/trash/<name>-<unix seconds> → `git worktree remove <path>` on the vanished
-//     directory (unregisters exactly this worktree; never `git worktree prune`) → release the
-//     lock → branch (fresh refs, compare-and-swap; BranchDeleter) → delete the staged directory
-//     (detached background `rm -rf`, or in-process with -Wait).
+//     <common>/wt/trash/<name>-<unix seconds> → then, side by side: `git worktree remove <path>`
+//     on the vanished directory (unregisters exactly this worktree; never `git worktree prune`),
+//     the branch decision (fresh refs, compare-and-swap; BranchDeleter) and the start of the
+//     detached background `rm -rf` → release the lock (-Wait: delete in-process after that).
 //   * If the rename fails (another filesystem, permissions, a Windows handle), the fallback is
 //     `git worktree remove [--force] <path>` in place; its failure is RemovalFailed.
 //   * Crash consistency: a kill at any point leaves either the worktree intact and registered
@@ -115,6 +115,8 @@ namespace Worktrunk.Removal
             WtRemovalMethod method;
             WtDaemonStopResult? daemon;
             System.Threading.Tasks.Task<RefSnapshot>? freshRefs = null;
+            System.Threading.Tasks.Task<bool>? background = null;
+            BranchResult? branch = null;
 
             // Nothing from the rename to the end of the unregister may be cancelled half way.
             var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
@@ -132,15 +134,32 @@ namespace Worktrunk.Removal
                 {
                     Step(RemovalStep.AfterRename);
 
-                    // The branch decision needs refs read now; read them while git unregisters (they do not depend on it).
+                    // Three independent things at once: git unregisters the worktree; the detached deletion
+                    // starts; the branch is decided on refs read now (the staged worktree no longer holds it:
+                    // its .git is gone from the registered path).
                     freshRefs = BranchDeleter.StartFreshRead(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath);
-                    var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
-                    if (!unregister.Succeeded)
+                    var unregisterTask = System.Threading.Tasks.Task.Run(() => critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path }));
+                    if (!wait)
                     {
-                        _sink.Warning($"The worktree's directory was moved to '{staged}', but `git worktree remove` failed: {unregister.Stderr.Trim()}. Its registration is left prunable; Remove-WtWorktree -Path '{path}' removes it.");
+                        var entry = staged;
+                        background = System.Threading.Tasks.Task.Run(() => StartBackground(common, entry));
                     }
 
-                    Step(RemovalStep.AfterUnregister);
+                    try
+                    {
+                        branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step, freshRefs);
+                    }
+                    finally
+                    {
+                        var unregister = unregisterTask.GetAwaiter().GetResult();
+                        if (!unregister.Succeeded)
+                        {
+                            _sink.Warning($"The worktree's directory was moved to '{staged}', but `git worktree remove` failed: {unregister.Stderr.Trim()}. Its registration is left prunable; Remove-WtWorktree -Path '{path}' removes it.");
+                        }
+
+                        Step(RemovalStep.AfterUnregister);
+                    }
+
                     method = WtRemovalMethod.Staged;
                 }
                 else
@@ -176,26 +195,13 @@ namespace Worktrunk.Removal
             var deletion = WtDeletionMode.None;
             long? files = null;
             long? bytes = null;
-            System.Threading.Tasks.Task<bool>? background = null;
-            if (staged != null && !wait)
+            if (background != null)
             {
-                // The detached deletion does not depend on the branch: start it while the branch is decided.
-                var entry = staged;
-                background = System.Threading.Tasks.Task.Run(() => StartBackground(common, entry));
+                deletion = background.GetAwaiter().GetResult() ? WtDeletionMode.Background : WtDeletionMode.None;
             }
 
-            BranchResult branch;
-            try
-            {
-                branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step, freshRefs);
-            }
-            finally
-            {
-                if (background != null)
-                {
-                    deletion = background.GetAwaiter().GetResult() ? WtDeletionMode.Background : WtDeletionMode.None;
-                }
-            }
+            // The fallback removed the worktree in place: only now can its branch be judged.
+            branch ??= BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);
 
             if (staged != null && wait)
             {

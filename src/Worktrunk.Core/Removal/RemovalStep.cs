@@ -18,7 +18,10 @@ namespace Worktrunk.Removal
         /// <summary>The directory is in the trash; the registration is still there (prunable).</summary>
         AfterRename,
 
-        /// <summary>The registration is gone (staged path) or git removed the worktree in place (fallback).</summary>
+        /// <summary>
+        /// The registration is gone (staged path: reported once the branch, decided beside the
+        /// unregister, is settled too) or git removed the worktree in place (fallback).
+        /// </summary>
         AfterUnregister,
 
         /// <summary>Integrated and not checked out: the compare-and-swap delete is next.</summary>

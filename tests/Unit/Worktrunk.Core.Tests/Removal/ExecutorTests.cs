@@ -50,7 +50,7 @@ namespace Worktrunk.Core.Tests.Removal
 
             // The daemon stop comes before the rename on every platform (on Windows the daemon's handle blocks it).
             Assert.Equal(
-                new[] { RemovalStep.BeforeLock, RemovalStep.BeforeStop, RemovalStep.AfterStop, RemovalStep.AfterRename, RemovalStep.AfterUnregister, RemovalStep.BeforeBranchDelete },
+                new[] { RemovalStep.BeforeLock, RemovalStep.BeforeStop, RemovalStep.AfterStop, RemovalStep.AfterRename, RemovalStep.BeforeBranchDelete, RemovalStep.AfterUnregister },
                 steps.Where(s => s != RemovalStep.DuringDeletion));
             RemovalFixture.AssertRepositoryConsistent(sb);
             Directory.Move(parked, absent);

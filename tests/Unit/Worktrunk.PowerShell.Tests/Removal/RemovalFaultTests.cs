@@ -184,10 +184,11 @@ namespace Worktrunk.PowerShell.Tests.Removal
                     Assert.Equal(53, Directory.GetFiles(staged, "*", SearchOption.AllDirectories).Length);
                     break;
                 case "AfterUnregister":
+                    // Unregistered; the branch was decided beside the unregister (integrated: deleted).
                     Assert.False(Directory.Exists(victim));
                     Assert.Null(record);
-                    Assert.Single(Trash(sb));
-                    Assert.True(BranchExists(sb, "victim"));
+                    Assert.Equal(53, Directory.GetFiles(Assert.Single(Trash(sb)), "*", SearchOption.AllDirectories).Length);
+                    Assert.False(BranchExists(sb, "victim"));
                     break;
                 case "DuringDeletion":
                     Assert.False(Directory.Exists(victim));
@@ -199,14 +200,14 @@ namespace Worktrunk.PowerShell.Tests.Removal
                     break;
             }
 
-            // A later run finishes what the killed one started.
-            if (step != "DuringDeletion")
+            // A later run finishes what the killed one started (after AfterUnregister only the trash is left).
+            if (step != "DuringDeletion" && step != "AfterUnregister")
             {
                 using var ps = new PowerShellSession(sb.RepoPath);
                 var again = ps.Invoke("Remove-WtWorktree -Branch victim -Wait -PassThru");
                 Assert.Empty(again.Errors);
                 var r = again.Single<WtRemovalResult>();
-                var expectedKind = step == "AfterRename" ? WtRemovalKind.StaleEntry : step == "AfterUnregister" ? WtRemovalKind.BranchOnly : WtRemovalKind.Worktree;
+                var expectedKind = step == "AfterRename" ? WtRemovalKind.StaleEntry : WtRemovalKind.Worktree;
                 Assert.Equal(expectedKind, r.Kind);
                 Assert.Equal(WtBranchOutcome.Deleted, r.BranchOutcome);
             }
