@@ -60,13 +60,22 @@ namespace Worktrunk.Git
             argv.AddRange(args);
 
             var options = new SpawnOptions(GitExecutable, argv) { WorkingDirectory = workingDirectory };
+            ApplyEnvironment(options);
+            return ProcessRunner.Run(options, timeout ?? Timeout, Sink, Cancellation);
+        }
+
+        /// <summary>
+        /// The environment every git process gets: redirecting variables (GIT_DIR, GIT_WORK_TREE, ...)
+        /// removed and prompts off. Also used for git pipelines run through sh (Removal/GitPipeline).
+        /// </summary>
+        internal static void ApplyEnvironment(SpawnOptions options)
+        {
             foreach (var name in ScrubbedVariables)
             {
                 options.Environment[name] = null;
             }
 
             options.Environment["GIT_TERMINAL_PROMPT"] = "0";
-            return ProcessRunner.Run(options, timeout ?? Timeout, Sink, Cancellation);
         }
 
         /// <summary>Runs git and returns stdout; a non-zero exit throws CommandFailed carrying git's own message.</summary>

@@ -266,23 +266,13 @@ namespace Worktrunk.Removal
     /// </summary>
     internal static class GitPipeline
     {
-        private static readonly string[] Scrubbed =
-        {
-            "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES",
-        };
-
         /// <summary>Runs <paramref name="script"/> (which calls git as "$g"); stdout, or null when it failed.</summary>
         internal static string? Run(GitRunner git, string dir, string script, params string[] args)
         {
             var argv = new List<string> { "-c", "g=$0; " + script, git.GitExecutable };
             argv.AddRange(args);
             var options = new SpawnOptions("sh", argv) { WorkingDirectory = dir };
-            foreach (var name in Scrubbed)
-            {
-                options.Environment[name] = null;
-            }
-
-            options.Environment["GIT_TERMINAL_PROMPT"] = "0";
+            GitRunner.ApplyEnvironment(options);
             options.Environment["GIT_OPTIONAL_LOCKS"] = "0";
             try
             {
