@@ -141,5 +141,30 @@ namespace Worktrunk.Interop
         [DllImport(Lib, EntryPoint = "opendir", SetLastError = true)] internal static extern IntPtr opendir_bytes(byte* path);
         [DllImport(Lib, SetLastError = true)] internal static extern IntPtr readdir(IntPtr dir);
         [DllImport(Lib, SetLastError = true)] internal static extern int closedir(IntPtr dir);
+
+        // ---- Tether ----
+        // For src/Worktrunk.Core/Tether/: waitid with WNOWAIT sees that a group leader exited
+        // without reaping it (its PID, the group id, cannot be recycled during the final sweep);
+        // pipe2 makes a close-on-exec pipe with no window in which another thread's spawn could
+        // inherit it; write feeds the guardian's pipe.
+
+        /// <summary>waitid idtype P_PID (the same value on Linux and macOS).</summary>
+        internal const int P_PID = 1;
+        internal const int WEXITED = 0x04;
+        internal const int ENOTDIR = 20;
+
+        internal static int WNOWAIT => Platform.IsMacOS ? 0x20 : 0x01000000;
+
+        internal static int O_CLOEXEC => Platform.IsMacOS ? 0x01000000 : 0x80000;
+
+        /// <summary>siginfo_t is 128 bytes on Linux and 104 on macOS; this buffer size covers both.</summary>
+        internal const int SigInfoSize = 256;
+
+        /// <summary>Offset of si_pid in siginfo_t: after si_signo, si_errno, si_code (plus union alignment on 64-bit Linux).</summary>
+        internal static int SigInfoPidOffset => Platform.IsMacOS ? 12 : (IntPtr.Size == 8 ? 16 : 12);
+
+        [DllImport(Lib, SetLastError = true)] internal static extern int waitid(int idtype, int id, byte* infop, int options);
+        [DllImport(Lib, SetLastError = true)] internal static extern int pipe2(int* fds, int flags);
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr write(int fd, byte* buf, IntPtr count);
     }
 }

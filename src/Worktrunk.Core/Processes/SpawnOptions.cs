@@ -34,6 +34,13 @@ namespace Worktrunk.Processes
 
         internal StdioMode Stdin { get; set; } = StdioMode.Null;
 
+        /// <summary>
+        /// When zero or more, the child's stdin is a copy of this descriptor of ours (which stays
+        /// open here; the caller closes it) and <see cref="Stdin"/> is ignored. Used for the read
+        /// end of a pipe, such as the tether guardian's.
+        /// </summary>
+        internal int StdinDescriptor { get; set; } = -1;
+
         internal StdioMode Stdout { get; set; } = StdioMode.Pipe;
 
         internal StdioMode Stderr { get; set; } = StdioMode.Pipe;

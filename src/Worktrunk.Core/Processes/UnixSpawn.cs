@@ -74,7 +74,11 @@ namespace Worktrunk.Processes
                 Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
                 attrReady = true;
 
-                if (options.Stdin == StdioMode.Null || options.Stdin == StdioMode.Pipe)
+                if (options.StdinDescriptor >= 0)
+                {
+                    Check(Libc.posix_spawn_file_actions_adddup2(actions, options.StdinDescriptor, 0), "adddup2 stdin");
+                }
+                else if (options.Stdin == StdioMode.Null || options.Stdin == StdioMode.Pipe)
                 {
                     Check(Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0), "addopen stdin");
                 }

@@ -1,0 +1,333 @@
+// Contract: Start-WtTether runs a command with its whole process tree tethered to its worktree:
+// the tree is torn down when the command exits (final sweep), when the worktree is removed, or
+// when the pipeline is stopped (Ctrl+C), and the tree is down before this cmdlet returns. The
+// supervision itself lives in Worktrunk.Core (Tether/); this file binds parameters, resolves
+// paths against the session, and maps results to PowerShell ($LASTEXITCODE, error records).
+// Data safety: the command is run directly (no shell); only the group it leads is signalled.
+// Nothing is started under -WhatIf; a command that cannot start is a terminating error with
+// nothing left running.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using Worktrunk.Diagnostics;
+using Worktrunk.Git;
+using Worktrunk.Interop;
+using Worktrunk.IO;
+using Worktrunk.PowerShell.Internal;
+using Worktrunk.Processes;
+using Worktrunk.Tether;
+
+namespace Worktrunk.PowerShell.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Runs a command with its whole process tree tethered to its worktree.</para>
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "WtTether", DefaultParameterSetName = CommandSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(WtTetherResult), typeof(WtTether))]
+    public sealed class StartWtTetherCommand : WorktrunkCmdlet
+    {
+        private const string CommandSet = "Command";
+        private const string FilePathSet = "FilePath";
+        private const string SuperviseSet = "Supervise";
+
+        private TetherSupervisor? _running;
+
+        /// <summary>Gets or sets the command and its arguments, usually after `--`: Start-WtTether -- npm run dev.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromRemainingArguments = true, ParameterSetName = CommandSet)]
+        [AllowEmptyString]
+        public string[]? Command { get; set; }
+
+        /// <summary>Gets or sets the program to run (a name looked up on PATH, or a path).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = FilePathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? FilePath { get; set; }
+
+        /// <summary>Gets or sets the program's arguments, passed verbatim.</summary>
+        [Parameter(ParameterSetName = FilePathSet)]
+        [Alias("Args")]
+        [AllowEmptyString]
+        [AllowEmptyCollection]
+        public string[]? ArgumentList { get; set; }
+
+        /// <summary>Gets or sets the command's working directory; defaults to the session's current location. The watched worktree is the one containing it.</summary>
+        [Parameter(ParameterSetName = CommandSet)]
+        [Parameter(ParameterSetName = FilePathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? WorkingDirectory { get; set; }
+
+        /// <summary>Gets or sets how long the tree gets to exit after SIGTERM before SIGKILL (a number means seconds). Default 5 seconds.</summary>
+        [Parameter(ParameterSetName = CommandSet)]
+        [Parameter(ParameterSetName = FilePathSet)]
+        [GracePeriodTransformation]
+        [ValidateGracePeriod]
+        public TimeSpan GracePeriod
+        {
+            get => _gracePeriod ?? TetherSpec.DefaultGracePeriod;
+            set => _gracePeriod = value;
+        }
+
+        /// <summary>Gets or sets a value indicating whether to return at once with a Worktrunk.WtTether while a supervisor outlives this session.</summary>
+        [Parameter(ParameterSetName = CommandSet)]
+        [Parameter(ParameterSetName = FilePathSet)]
+        public SwitchParameter Detach { get; set; }
+
+        /// <summary>Gets or sets the internal payload of a detached supervisor (used by -Detach; not for people).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = SuperviseSet, DontShow = true)]
+        [ValidateNotNullOrEmpty]
+        public string? SupervisorSpec { get; set; }
+
+        private TimeSpan? _gracePeriod;
+
+        /// <inheritdoc/>
+        protected override void EndProcessing()
+        {
+            switch (ParameterSetName)
+            {
+                case SuperviseSet:
+                    Supervise();
+                    return;
+                case CommandSet:
+                case FilePathSet:
+                    break;
+                default:
+                    throw new InvalidOperationException("Unknown parameter set " + ParameterSetName);
+            }
+
+            string fileName;
+            var arguments = new List<string>();
+            if (ParameterSetName == CommandSet)
+            {
+                fileName = Command![0] ?? string.Empty;
+                for (var i = 1; i < Command.Length; i++)
+                {
+                    arguments.Add(Command[i] ?? string.Empty);
+                }
+            }
+            else
+            {
+                fileName = FilePath!;
+                foreach (var a in ArgumentList ?? Array.Empty<string>())
+                {
+                    arguments.Add(a ?? string.Empty);
+                }
+            }
+
+            if (fileName.Trim().Length == 0)
+            {
+                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.CommandNotFound, ErrorCategory.InvalidArgument, "The command to tether is empty.", fileName, "Put the command after --: Start-WtTether -- npm run dev"));
+            }
+
+            var workingDirectory = ResolveDirectory(WorkingDirectory, nameof(WorkingDirectory));
+            if (!Directory.Exists(workingDirectory))
+            {
+                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, $"Cannot find directory '{workingDirectory}'.", workingDirectory));
+            }
+
+            var (watched, commonDir) = LocateWorktree(workingDirectory);
+            var spec = new TetherSpec(fileName, arguments, workingDirectory, watched, GracePeriod);
+            var target = $"{spec.Display} (in {workingDirectory}; tethered to {watched})";
+            if (!ShouldProcess(target, Detach ? "Start a detached tethered command" : "Start a tethered command"))
+            {
+                return;
+            }
+
+            if (Detach)
+            {
+                StartDetached(spec, commonDir);
+            }
+            else
+            {
+                RunAttached(spec);
+            }
+        }
+
+        /// <inheritdoc/>
+        internal override void OnDispose()
+        {
+            // The pipeline ended without Run finishing (the runspace closed under us): tear down.
+            _running?.Dispose();
+            _running = null;
+        }
+
+        private void RunAttached(TetherSpec spec)
+        {
+            TetherSupervisor supervisor;
+            try
+            {
+                supervisor = TetherSupervisor.Start(spec, Sink);
+            }
+            catch (WorktrunkException e)
+            {
+                ThrowTerminating(e, spec.FileName);
+                return;
+            }
+
+            WtTetherResult result;
+            _running = supervisor;
+            try
+            {
+                // Blocks on the pipeline thread; StopProcessing cancels the token, and the tree is
+                // torn down before Run returns. Anything thrown out of Run (a stopped pipeline's
+                // Write*) leaves only after the teardown too.
+                result = supervisor.Run(Cancellation);
+            }
+            finally
+            {
+                supervisor.Dispose();
+                _running = null;
+            }
+
+            if (result.Reason == WtTetherEndReason.Stopped)
+            {
+                // The pipeline is stopping: PowerShell discards anything written now.
+                return;
+            }
+
+            Sink.Drain();
+            SessionState.PSVariable.Set("global:LASTEXITCODE", result.LastExitCode);
+            WriteObject(result);
+            if (result.Failed)
+            {
+                WriteError(ErrorMapper.Create(
+                    ErrorIds.TetheredCommandFailed,
+                    ErrorCategory.NotSpecified,
+                    $"{spec.Display} failed: {ExitStatus.Describe(result.ExitCode, result.Signal)}.",
+                    result,
+                    "The command's process group was swept; $LASTEXITCODE holds " + result.LastExitCode.ToString(CultureInfo.InvariantCulture) + "."));
+            }
+        }
+
+        private void StartDetached(TetherSpec spec, string? commonDir)
+        {
+            var path = Environment.GetEnvironmentVariable("PATH");
+            var resolved = Platform.IsWindows
+                ? WindowsCommand.Resolve(spec.FileName, path, Environment.GetEnvironmentVariable("PATHEXT"), spec.WorkingDirectory, File.Exists)
+                : ExecutableLocator.Resolve(spec.FileName, path, spec.WorkingDirectory);
+            if (resolved == null)
+            {
+                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.CommandNotFound, ErrorCategory.ObjectNotFound, $"Cannot find '{spec.FileName}' on PATH.", spec.FileName));
+            }
+
+            var host = TetherDetach.ResolveHost(Environment.GetEnvironmentVariable(TetherDetach.HostVariable), CurrentExecutable(), path, File.Exists);
+            if (host == null)
+            {
+                ThrowTerminatingError(ErrorMapper.Create(
+                    ErrorIds.TetherHostNotFound,
+                    ErrorCategory.ObjectNotFound,
+                    "-Detach needs a PowerShell host for its supervisor, and none was found.",
+                    spec.FileName,
+                    "Put pwsh on PATH, or set " + TetherDetach.HostVariable + " to a PowerShell executable."));
+            }
+
+            var moduleDir = System.IO.Path.GetDirectoryName(typeof(StartWtTetherCommand).Assembly.Location) ?? string.Empty;
+            var manifest = System.IO.Path.Combine(moduleDir, "Worktrunk.psd1");
+            if (!File.Exists(manifest))
+            {
+                manifest = typeof(StartWtTetherCommand).Assembly.Location;
+            }
+
+            try
+            {
+                var tether = TetherDetach.Launch(spec, commonDir, host!, manifest, TetherDetach.DefaultHandshakeTimeout, Sink, Cancellation);
+                Sink.Drain();
+                WriteObject(tether);
+            }
+            catch (WorktrunkException e)
+            {
+                ThrowTerminating(e, spec.FileName);
+            }
+        }
+
+        private void Supervise()
+        {
+            try
+            {
+                TetherDetach.Supervise(SupervisorSpec!, Cancellation);
+            }
+            catch (WorktrunkException e)
+            {
+                ThrowTerminating(e);
+            }
+        }
+
+        /// <summary>The watched path (the worktree root holding the directory, else the directory itself) and the common git dir, if any.</summary>
+        private (string Watched, string? CommonDir) LocateWorktree(string workingDirectory)
+        {
+            try
+            {
+                var repo = RepositoryLocator.Locate(workingDirectory, Git);
+                if (repo.WorkTreeRoot == null)
+                {
+                    Sink.Verbose($"'{workingDirectory}' is in a bare repository or a git directory; watching the directory itself.");
+                }
+
+                return (repo.WorkTreeRoot ?? PathUtil.Canonicalize(workingDirectory), repo.CommonDir);
+            }
+            catch (WorktrunkException e)
+            {
+                // Outside a repository the directory itself is watched: its removal is a subset of
+                // any enclosing worktree's removal, so this never tears down too early.
+                Sink.Verbose($"Not in a git worktree ({e.Message}); watching '{workingDirectory}' itself.");
+                return (PathUtil.Canonicalize(workingDirectory), null);
+            }
+        }
+
+        private static string? CurrentExecutable()
+        {
+            try
+            {
+                using var self = Process.GetCurrentProcess();
+                return self.MainModule?.FileName;
+            }
+            catch (Exception e) when (e is InvalidOperationException || e is System.ComponentModel.Win32Exception || e is NotSupportedException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>Lets -GracePeriod take seconds (10, 0.5, '2.5') as well as a TimeSpan or '00:00:10'.</summary>
+        private sealed class GracePeriodTransformationAttribute : ArgumentTransformationAttribute
+        {
+            public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+            {
+                var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+                switch (value)
+                {
+                    case TimeSpan span:
+                        return span;
+                    case int i:
+                        return TimeSpan.FromSeconds(i);
+                    case long l:
+                        return TimeSpan.FromSeconds(l);
+                    case double d:
+                        return TimeSpan.FromSeconds(d);
+                    case decimal m:
+                        return TimeSpan.FromSeconds((double)m);
+                    case string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds):
+                        return TimeSpan.FromSeconds(seconds);
+                    case string s when TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var parsed):
+                        return parsed;
+                    default:
+                        return inputData;
+                }
+            }
+        }
+
+        /// <summary>Keeps -GracePeriod between 0 and one hour.</summary>
+        private sealed class ValidateGracePeriodAttribute : ValidateArgumentsAttribute
+        {
+            protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+            {
+                var value = arguments is PSObject wrapped ? wrapped.BaseObject : arguments;
+                if (!(value is TimeSpan span) || span < TimeSpan.Zero || span > TimeSpan.FromHours(1))
+                {
+                    throw new ValidationMetadataException("The grace period must be between 0 and 1 hour (a number means seconds).");
+                }
+            }
+        }
+    }
+}
