@@ -2,8 +2,8 @@
 //
 // Guarantees
 //   * Order, for a live worktree: take the repository's removal lock → re-check against fresh
-//     state (still registered at this path, not locked, directory present, no worktree nested inside, ownership gate, and
-//     the dirty gate unless -Force) → stop this worktree's fsmonitor daemon (bounded, best
+//     state (still registered at this path, not locked, directory present, no worktree nested
+//     inside, ownership gate, and the dirty gate unless -Force) → stop this worktree's fsmonitor daemon (bounded, best
 //     effort) → move the session if it is inside (a callback) → rename(2) the directory to
 //     <common>/wt/trash/<name>-<unix seconds> → then, side by side: `git worktree remove <path>`
 //     on the vanished directory (unregisters exactly this worktree; never `git worktree prune`),
@@ -73,9 +73,10 @@ namespace Worktrunk.Removal
 
         /// <summary>
         /// Executes <paramref name="plan"/> (its Force and branch mode were fixed at planning);
-        /// <paramref name="wait"/> deletes the staged directory in-process. <paramref name="beforeRename"/> runs after the daemon
-        /// stop and immediately before the directory moves (the cmdlet moves the session's
-        /// location there) and returns where it moved the session, or null. Throws
+        /// <paramref name="wait"/> deletes the staged directory in-process.
+        /// <paramref name="beforeRename"/> runs after the daemon stop and immediately before the
+        /// directory moves (the cmdlet moves the session's location there) and returns where it
+        /// moved the session, or null. Throws
         /// <see cref="WorktrunkException"/> when the removal is refused or fails; anything that
         /// goes wrong after the worktree is gone is reported in the result or as a warning.
         /// </summary>
