@@ -153,33 +153,15 @@ namespace Worktrunk.Benchmarks
                 Console.WriteLine("|---|---:|---:|---:|");
                 for (var k = 0; k < 2; k++)
                 {
-                    Console.WriteLine($"| {names[k]} | {Median(times[k]):0.00} ms | {Min(times[k]):0.00} ms | {cpu[k] / rounds:0.00} ms |");
+                    Console.WriteLine($"| {names[k]} | {Stats.Median(times[k]):0.00} ms | {Stats.Min(times[k]):0.00} ms | {cpu[k] / rounds:0.00} ms |");
                 }
 
-                Console.WriteLine($"Median of per-round speed-up (reference / Worktrunk): {Median(ratios):0.0}x; ratio of medians {Median(times[0]) / Median(times[1]):0.0}x; ratio of minimums {Min(times[0]) / Min(times[1]):0.0}x");
+                Console.WriteLine($"Median of per-round speed-up (reference / Worktrunk): {Stats.Median(ratios):0.0}x; ratio of medians {Stats.Median(times[0]) / Stats.Median(times[1]):0.0}x; ratio of minimums {Stats.Min(times[0]) / Stats.Min(times[1]):0.0}x");
             }
             finally
             {
                 bench.Cleanup();
             }
-        }
-
-        private static double Median(double[] values)
-        {
-            var sorted = (double[])values.Clone();
-            Array.Sort(sorted);
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-
-        private static double Min(double[] values)
-        {
-            var min = double.MaxValue;
-            foreach (var v in values)
-            {
-                min = Math.Min(min, v);
-            }
-
-            return min;
         }
 
         /// <summary>

@@ -145,31 +145,13 @@ namespace Worktrunk.Benchmarks
                         ratios[i] = times[k][i] / times[0][i];
                     }
 
-                    Console.WriteLine($"| {names[k]} | {Median(times[k]):0.00} ms | {Min(times[k]):0.00} ms | {Median(ratios):0.00} |");
+                    Console.WriteLine($"| {names[k]} | {Stats.Median(times[k]):0.00} ms | {Stats.Min(times[k]):0.00} ms | {Stats.Median(ratios):0.00} |");
                 }
             }
             finally
             {
                 bench.Cleanup();
             }
-        }
-
-        private static double Median(double[] values)
-        {
-            var sorted = (double[])values.Clone();
-            Array.Sort(sorted);
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-
-        private static double Min(double[] values)
-        {
-            var min = double.MaxValue;
-            foreach (var v in values)
-            {
-                min = Math.Min(min, v);
-            }
-
-            return min;
         }
 
         [GlobalCleanup]

@@ -123,7 +123,7 @@ namespace Worktrunk.Benchmarks
             _supervising!.Join();
         }
 
-        private static string TreeScript => Path.Combine(RepoPaths.Root, "tests", "Unit", "Worktrunk.Core.Tests", "Tether", "tether-tree.sh");
+        private static string TreeScript => TetherTree.ScriptPath;
 
         private string NewIteration()
         {

@@ -136,9 +136,14 @@ Describe 'Remove-WtWorktree' {
             $r.StagedPath | Should -BeLike (Join-Path $sb.Common 'wt/trash/wt-feature-*')
             Test-Path $wt | Should -BeFalse
             Invoke-WtGit $sb.Repo worktree list --porcelain | Should -Not -Contain "worktree $wt"
+            # Unregistered the way `git worktree remove` would: the registration is gone (moved into the trash).
+            Test-Path (Join-Path $sb.Common 'worktrees/wt-feature') | Should -BeFalse
+            $trash = Join-Path $sb.Common 'wt/trash'
             $deadline = (Get-Date).AddSeconds(30)
-            while ((Test-Path $r.StagedPath) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            while (@(Get-ChildItem -LiteralPath $trash -Force).Count -gt 0 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
             Test-Path $r.StagedPath | Should -BeFalse
+            @(Get-ChildItem -LiteralPath $trash -Force).Count | Should -Be 0
+            { Invoke-WtGit $sb.Repo fsck --no-progress } | Should -Not -Throw
         }
 
         It 'keeps an unmerged branch, and deletes it with -ForceDeleteBranch' {

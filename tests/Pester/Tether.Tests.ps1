@@ -2,7 +2,7 @@
 # Pester 5 specs of Start-WtTether. The same contracts are proven under `dotnet test` by
 # tests/Unit/Worktrunk.PowerShell.Tests/Tether and tests/Unit/Worktrunk.Core.Tests/Tether.
 # Run after `dotnet build`: Invoke-Pester ./tests/Pester
-# Trees are built by tests/Unit/Worktrunk.Core.Tests/Tether/tether-tree.sh (a leader, a sidecar with
+# Trees are built by tests/Unit/Worktrunk.TestSupport/tether-tree.sh (a leader, a sidecar with
 # its own child, and a double-forked orphan in the group); each writes its PIDs to a folder, and
 # every process a test started is killed by PID at the end. Unix only (the trees are sh scripts).
 
@@ -11,7 +11,7 @@ BeforeAll {
     Initialize-WtHermeticGit
     $script:Manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../artifacts/module/Worktrunk/Worktrunk.psd1')).ProviderPath
     Import-Module $script:Manifest -Force -ErrorAction Stop
-    $script:TreeScript = (Resolve-Path (Join-Path $PSScriptRoot '../Unit/Worktrunk.Core.Tests/Tether/tether-tree.sh')).ProviderPath
+    $script:TreeScript = (Resolve-Path (Join-Path $PSScriptRoot '../Unit/Worktrunk.TestSupport/tether-tree.sh')).ProviderPath
     $script:Started = [System.Collections.Generic.List[int]]::new()
 
     function Test-WtAlive([int] $ProcessId) {

@@ -263,23 +263,33 @@ namespace Worktrunk.HelpGen
             }
         }
 
+        /// <summary>
+        /// The next '### ' heading of the current '## ' section, consumed; null at the section's end
+        /// (the next '## ' heading or the end of the file). Anything else there is a format error
+        /// that says what the section holds (<paramref name="shape"/>).
+        /// </summary>
+        private static Heading? NextSubheading(Cursor cursor, string file, string shape)
+        {
+            cursor.SkipBlank();
+            var block = cursor.Peek();
+            if (block == null || (block is Heading h2 && h2.Level <= 2))
+            {
+                return null;
+            }
+
+            cursor.Next();
+            if (!(block is Heading heading) || heading.Level != 3)
+            {
+                throw new HelpFormatException(file, block.Line, shape);
+            }
+
+            return heading;
+        }
+
         private static void ReadExamples(Cursor cursor, CommandHelp help, string file)
         {
-            while (true)
+            while (NextSubheading(cursor, file, "'## EXAMPLES' holds '### Example N: title' headings.") is Heading title)
             {
-                cursor.SkipBlank();
-                var block = cursor.Peek();
-                if (block == null || (block is Heading h2 && h2.Level <= 2))
-                {
-                    break;
-                }
-
-                cursor.Next();
-                if (!(block is Heading title) || title.Level != 3)
-                {
-                    throw new HelpFormatException(file, block.Line, "'## EXAMPLES' holds '### Example N: title' headings.");
-                }
-
                 var example = new ExampleHelp(title.Text);
                 example.Introduction.AddRange(HelpText.Flow(cursor.TextUntilFence()));
                 cursor.SkipBlank();
@@ -302,21 +312,8 @@ namespace Worktrunk.HelpGen
 
         private static void ReadParameters(Cursor cursor, CommandHelp help, string file)
         {
-            while (true)
+            while (NextSubheading(cursor, file, "'## PARAMETERS' holds '### -Name' headings.") is Heading heading)
             {
-                cursor.SkipBlank();
-                var block = cursor.Peek();
-                if (block == null || (block is Heading h2 && h2.Level <= 2))
-                {
-                    break;
-                }
-
-                cursor.Next();
-                if (!(block is Heading heading) || heading.Level != 3)
-                {
-                    throw new HelpFormatException(file, block.Line, "'## PARAMETERS' holds '### -Name' headings.");
-                }
-
                 var name = heading.Text.StartsWith("-", StringComparison.Ordinal) ? heading.Text.Substring(1) : heading.Text;
                 if (string.Equals(name, "CommonParameters", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "WorkflowParameters", StringComparison.OrdinalIgnoreCase))
                 {
@@ -486,21 +483,8 @@ namespace Worktrunk.HelpGen
 
         private static void ReadTypes(Cursor cursor, List<TypeHelp> types, string file)
         {
-            while (true)
+            while (NextSubheading(cursor, file, "'## INPUTS' and '## OUTPUTS' hold '### TypeName' headings, each with optional text.") is Heading heading)
             {
-                cursor.SkipBlank();
-                var block = cursor.Peek();
-                if (block == null || (block is Heading h2 && h2.Level <= 2))
-                {
-                    break;
-                }
-
-                cursor.Next();
-                if (!(block is Heading heading) || heading.Level != 3)
-                {
-                    throw new HelpFormatException(file, block.Line, "'## INPUTS' and '## OUTPUTS' hold '### TypeName' headings, each with optional text.");
-                }
-
                 var type = new TypeHelp(heading.Text);
                 type.Description.AddRange(HelpText.Flow(cursor.Prose(file, heading.Text, stopAtLevel: 3)));
                 types.Add(type);

@@ -44,8 +44,12 @@ namespace Worktrunk.Git
         /// <summary>The program run as git; tests and unusual installs may point it elsewhere.</summary>
         internal string GitExecutable { get; set; } = "git";
 
-        /// <summary>Runs git in <paramref name="workingDirectory"/> and returns the result, whatever the exit code.</summary>
-        internal CommandResult Run(string workingDirectory, GitAccess access, IReadOnlyList<string> args, TimeSpan? timeout = null)
+        /// <summary>
+        /// Runs git in <paramref name="workingDirectory"/> and returns the result, whatever the exit
+        /// code. <paramref name="stdin"/>, when given, is git's whole input (small: a ref transaction),
+        /// shown to -Verbose as <paramref name="stdinDisplay"/>.
+        /// </summary>
+        internal CommandResult Run(string workingDirectory, GitAccess access, IReadOnlyList<string> args, TimeSpan? timeout = null, byte[]? stdin = null, string? stdinDisplay = null)
         {
             var argv = new List<string>(args.Count + 6);
             if (access == GitAccess.ReadOnly)
@@ -59,7 +63,7 @@ namespace Worktrunk.Git
             argv.Add("color.ui=false");
             argv.AddRange(args);
 
-            var options = new SpawnOptions(GitExecutable, argv) { WorkingDirectory = workingDirectory };
+            var options = new SpawnOptions(GitExecutable, argv) { WorkingDirectory = workingDirectory, StdinBytes = stdin, StdinDisplay = stdinDisplay };
             ApplyEnvironment(options);
             return ProcessRunner.Run(options, timeout ?? Timeout, Sink, Cancellation);
         }

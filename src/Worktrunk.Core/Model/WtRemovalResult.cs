@@ -56,7 +56,7 @@ namespace Worktrunk
         /// <summary>Kept: the branch is still checked out in another worktree (see BranchCheckedOutAt).</summary>
         RetainedCheckedOut,
 
-        /// <summary>Kept: the branch moved between the integration check and the compare-and-swap delete.</summary>
+        /// <summary>Kept: the branch moved after the tip that was judged was read (since planning, or between the check and the delete).</summary>
         RetainedRaced,
 
         /// <summary>Kept: the delete command failed (see BranchReason).</summary>

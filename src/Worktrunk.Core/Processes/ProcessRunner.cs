@@ -42,7 +42,8 @@ namespace Worktrunk.Processes
         {
             options.Stdout = StdioMode.Pipe;
             options.Stderr = StdioMode.Pipe;
-            sink.Verbose(options.WorkingDirectory == null ? options.Display : options.Display + "   (in " + options.WorkingDirectory + ")");
+            var shown = options.StdinDisplay == null ? options.Display : options.Display + " <<< " + options.StdinDisplay;
+            sink.Verbose(options.WorkingDirectory == null ? shown : shown + "   (in " + options.WorkingDirectory + ")");
             var result = Platform.IsWindows
                 ? RunWindows(options, timeout, cancellation)
                 : RunUnix(options, timeout, cancellation);
@@ -268,6 +269,11 @@ namespace Worktrunk.Processes
 
             using (process)
             {
+                if (options.StdinBytes != null)
+                {
+                    process.StandardInput.BaseStream.Write(options.StdinBytes, 0, options.StdinBytes.Length);
+                }
+
                 process.StandardInput.Close();
                 process.OutputDataReceived += (_, e) => { if (e.Data != null) { lock (stdout) { stdout.Append(e.Data).Append('\n'); } } };
                 process.ErrorDataReceived += (_, e) => { if (e.Data != null) { lock (stderr) { stderr.Append(e.Data).Append('\n'); } } };

@@ -41,6 +41,20 @@ namespace Worktrunk.Processes
         /// </summary>
         internal int StdinDescriptor { get; set; } = -1;
 
+        /// <summary>
+        /// When set, the child reads these bytes on stdin and then end-of-file (<see cref="Stdin"/>
+        /// and <see cref="StdinDescriptor"/> are ignored). Written whole before the child starts, so
+        /// it is limited to <see cref="MaxStdinBytes"/> (a pipe buffer holds at least that much on
+        /// Linux and macOS). Used for `git update-ref --stdin` transactions.
+        /// </summary>
+        internal byte[]? StdinBytes { get; set; }
+
+        /// <summary>How -Verbose shows <see cref="StdinBytes"/> after the command line (null: not shown).</summary>
+        internal string? StdinDisplay { get; set; }
+
+        /// <summary>The most <see cref="StdinBytes"/> may hold.</summary>
+        internal const int MaxStdinBytes = 4096;
+
         internal StdioMode Stdout { get; set; } = StdioMode.Pipe;
 
         internal StdioMode Stderr { get; set; } = StdioMode.Pipe;

@@ -56,6 +56,7 @@ namespace Worktrunk.Processes
             var argv = new List<string> { options.Argv0 ?? options.FileName };
             argv.AddRange(options.Arguments);
 
+            var inPipe = options.StdinBytes != null ? FilledPipe(options.StdinBytes) : null;
             var outPipe = options.Stdout == StdioMode.Pipe ? CreatePipe() : null;
             var errPipe = options.Stderr == StdioMode.Pipe ? CreatePipe() : null;
 
@@ -74,7 +75,11 @@ namespace Worktrunk.Processes
                 Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
                 attrReady = true;
 
-                if (options.StdinDescriptor >= 0)
+                if (inPipe != null)
+                {
+                    Check(Libc.posix_spawn_file_actions_adddup2(actions, inPipe[0], 0), "adddup2 stdin");
+                }
+                else if (options.StdinDescriptor >= 0)
                 {
                     Check(Libc.posix_spawn_file_actions_adddup2(actions, options.StdinDescriptor, 0), "adddup2 stdin");
                 }
@@ -138,6 +143,12 @@ namespace Worktrunk.Processes
                 {
                     ClosePipe(outPipe, bothEnds: true);
                     ClosePipe(errPipe, bothEnds: true);
+                    if (rc == Libc.ENOENT && !string.IsNullOrEmpty(options.WorkingDirectory) && !Directory.Exists(options.WorkingDirectory))
+                    {
+                        // The chdir failed, not the lookup: say so (a directory removed meanwhile is not a missing program).
+                        throw new WorktrunkException(ErrorIds.PathNotFound, ErrorKind.ObjectNotFound, $"Cannot start {options.Display}: its working directory '{options.WorkingDirectory}' does not exist.", options.WorkingDirectory);
+                    }
+
                     var kind = rc == Libc.ENOENT ? ErrorKind.ObjectNotFound : rc == 13 ? ErrorKind.PermissionDenied : ErrorKind.ResourceUnavailable;
                     var id = rc == Libc.ENOENT ? ErrorIds.CommandNotFound : ErrorIds.SpawnFailed;
                     throw new WorktrunkException(id, kind, $"Cannot start {options.Display}: {Describe(rc)}.", options.FileName);
@@ -168,6 +179,8 @@ namespace Worktrunk.Processes
             }
             finally
             {
+                // The child has its own copy of the filled pipe's read end (or never started).
+                ClosePipe(inPipe, bothEnds: false);
                 if (actionsReady)
                 {
                     Libc.posix_spawn_file_actions_destroy(actions);
@@ -253,6 +266,48 @@ namespace Worktrunk.Processes
                 default:
                     throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown stdio mode.");
             }
+        }
+
+        /// <summary>A pipe holding <paramref name="bytes"/> with its write end already closed: its read end (fds[0]) reads them, then EOF.</summary>
+        private static int[] FilledPipe(byte[] bytes)
+        {
+            if (bytes.Length > SpawnOptions.MaxStdinBytes)
+            {
+                throw new ArgumentException($"At most {SpawnOptions.MaxStdinBytes} bytes can be fed to a child's stdin.", nameof(bytes));
+            }
+
+            var fds = CreatePipe();
+            try
+            {
+                fixed (byte* p = bytes)
+                {
+                    var done = 0;
+                    while (done < bytes.Length)
+                    {
+                        var n = (long)Libc.write(fds[1], p + done, (IntPtr)(bytes.Length - done));
+                        if (n < 0)
+                        {
+                            if (Libc.Errno == Libc.EINTR)
+                            {
+                                continue;
+                            }
+
+                            throw new WorktrunkException(ErrorIds.SpawnFailed, ErrorKind.ResourceUnavailable, "Cannot write a child's input: " + Describe(Libc.Errno) + ".");
+                        }
+
+                        done += (int)n;
+                    }
+                }
+            }
+            catch
+            {
+                ClosePipe(fds, bothEnds: true);
+                throw;
+            }
+
+            Libc.close(fds[1]);
+            fds[1] = -1;
+            return fds;
         }
 
         private static int[] CreatePipe()

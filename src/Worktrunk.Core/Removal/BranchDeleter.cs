@@ -1,16 +1,27 @@
 // Contract: deletes a removed worktree's branch, or says why it kept it.
 // Guarantees:
-//   * SafeDelete judges integration on refs read now (never the planning snapshot), then reads
-//     the worktree topology fresh (`git worktree list`, no cache): a branch checked out in any
-//     live or locked worktree is kept (update-ref bypasses git's own checked-out protection).
-//   * The delete is a compare-and-swap: `git update-ref -d refs/heads/<b> <sha>` with the tip
-//     the integration check judged. A branch that moved in between is not deleted
-//     (RetainedRaced); commits made meanwhile are never lost.
+//   * SafeDelete judges integration on the tips in a ref snapshot, then deletes with one git ref
+//     transaction (`git update-ref --stdin`) that verifies every tip the verdict read (the local
+//     default branch, its upstream) and deletes refs/heads/<b> only at the tip judged. So the
+//     deletion happens only while the verdict still holds, on the refs as they are at that instant:
+//     a branch or a default branch that moved since the snapshot makes the transaction fail and
+//     nothing is deleted. The snapshot is the planning read (no extra git call on the common path);
+//     a verdict of "not integrated" on it, or a transaction refused because a verified tip moved, is
+//     judged once more on refs read fresh, so a merge that landed meanwhile still counts.
+//   * Before the transaction, the worktree topology is read fresh (registration files, no cache):
+//     a branch checked out in any live or locked worktree is kept (update-ref bypasses git's own
+//     checked-out protection).
+//   * A branch whose tip moved after the tip that was judged was read (since planning, or
+//     between the check and the delete) is kept (RetainedRaced); commits made meanwhile are never
+//     lost. It is not judged again: someone is working on it.
 //   * ForceDelete uses `git branch -D -- <b>` (the `--` protects names starting with '-').
 //   * Never throws for a git failure: the outcome is RetainedFailed with git's message.
 // Data safety: when in doubt (git failed, no default branch, an unknown state), keep the branch.
+// Side effect: the transaction holds refs/heads/<default>.lock for the few milliseconds it runs;
+//   a concurrent commit there waits (git retries ref locks for core.filesRefLockTimeout, 100 ms).
 
 using System;
+using System.Collections.Generic;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
 using Worktrunk.IO;
@@ -54,8 +65,7 @@ namespace Worktrunk.Removal
             string? branch,
             BranchMode mode,
             string? sharedCheckoutPath,
-            Action<RemovalStep> step,
-            System.Threading.Tasks.Task<RefSnapshot>? freshRead = null)
+            Action<RemovalStep> step)
         {
             if (branch == null)
             {
@@ -75,25 +85,13 @@ namespace Worktrunk.Removal
             var dir = context.RunDirectory;
             try
             {
-                // Fresh refs, read now (or a moment ago, beside the unregister): never the planning snapshot.
-                RefSnapshot fresh;
-                try
-                {
-                    fresh = freshRead != null ? freshRead.GetAwaiter().GetResult() : ReadFresh(git, context, branch, mode);
-                }
-                catch (AggregateException e) when (e.InnerException is WorktrunkException w)
-                {
-                    throw w;
-                }
-
-                var tip = fresh.Branch(branch)?.Sha;
-                if (tip == null)
-                {
-                    return new BranchResult(WtBranchOutcome.NotAttempted, $"branch '{branch}' no longer exists");
-                }
-
                 if (mode == BranchMode.ForceDelete)
                 {
+                    if (ReadFresh(git, context, branch, mode).Branch(branch) == null)
+                    {
+                        return new BranchResult(WtBranchOutcome.NotAttempted, $"branch '{branch}' no longer exists");
+                    }
+
                     var holder = CheckedOutAt(git, context, branch);
                     if (holder != null)
                     {
@@ -107,14 +105,53 @@ namespace Worktrunk.Removal
                         : new BranchResult(WtBranchOutcome.RetainedFailed, "git branch -D failed: " + forced.Stderr.Trim());
                 }
 
+                return SafeDelete(git, context, branch, step);
+            }
+            catch (WorktrunkException e)
+            {
+                return new BranchResult(WtBranchOutcome.RetainedFailed, e.Message);
+            }
+        }
+
+        private static BranchResult SafeDelete(GitRunner git, RemovalContext context, string branch, Action<RemovalStep> step)
+        {
+            var dir = context.RunDirectory;
+
+            // The planning snapshot when there is one: every tip judged from it is verified by the
+            // transaction below, so it is never trusted blindly.
+            var refs = context.Refs ?? ReadFresh(git, context, branch, BranchMode.SafeDelete);
+            var fresh = context.Refs == null;
+            while (true)
+            {
+                var tip = refs.Branch(branch)?.Sha;
+                if (tip == null)
+                {
+                    if (!fresh)
+                    {
+                        refs = ReadFresh(git, context, branch, BranchMode.SafeDelete);
+                        fresh = true;
+                        continue;
+                    }
+
+                    return new BranchResult(WtBranchOutcome.NotAttempted, $"branch '{branch}' no longer exists");
+                }
+
                 if (context.DefaultBranch == null)
                 {
                     return new BranchResult(WtBranchOutcome.RetainedUnmerged, "the default branch cannot be determined, so integration cannot be judged");
                 }
 
-                var verdict = IntegrationChecker.Check(git, dir, tip, context.DefaultBranch, fresh);
+                var verdict = IntegrationChecker.Check(git, dir, tip, context.DefaultBranch, refs);
                 if (!verdict.Integrated)
                 {
+                    if (!fresh)
+                    {
+                        // The snapshot may predate a merge that landed since: judge the refs as they are now.
+                        refs = ReadFresh(git, context, branch, BranchMode.SafeDelete);
+                        fresh = true;
+                        continue;
+                    }
+
                     return new BranchResult(WtBranchOutcome.RetainedUnmerged, "has changes not in " + verdict.Target + "; to delete it anyway, use -ForceDeleteBranch", target: verdict.Target);
                 }
 
@@ -125,34 +162,51 @@ namespace Worktrunk.Removal
                 }
 
                 step(RemovalStep.BeforeBranchDelete);
-                var cas = git.Run(dir, GitAccess.Mutating, new[] { "update-ref", "-d", "refs/heads/" + branch, tip });
+                var transaction = Transaction(branch, tip, verdict.Basis);
+                var shown = System.Text.Encoding.UTF8.GetString(transaction).TrimEnd('\0').Replace("\0verify", "; verify").Replace("\0delete", "; delete").Replace('\0', ' ');
+                var cas = git.Run(dir, GitAccess.Mutating, new[] { "update-ref", "--stdin", "-z" }, stdin: transaction, stdinDisplay: "'" + shown + "'");
                 if (cas.Succeeded)
                 {
                     return new BranchResult(WtBranchOutcome.Deleted, verdict.Phrase, verdict.Level, verdict.Target);
                 }
 
-                if (IntegrationChecker.RevParse(git, dir, "refs/heads/" + branch) != null)
+                // Refused: find out what moved.
+                var now = ReadFresh(git, context, branch, BranchMode.SafeDelete);
+                var nowTip = now.Branch(branch)?.Sha;
+                if (nowTip != null && !string.Equals(nowTip, tip, StringComparison.OrdinalIgnoreCase))
                 {
-                    return new BranchResult(WtBranchOutcome.RetainedRaced, $"branch '{branch}' moved while it was being deleted; inspect its commits, then use -ForceDeleteBranch if it is safe", verdict.Level, verdict.Target);
+                    return new BranchResult(WtBranchOutcome.RetainedRaced, $"branch '{branch}' moved while it was being removed (from {Short(tip)} to {Short(nowTip)}); inspect its commits, then use -ForceDeleteBranch if it is safe", verdict.Level, verdict.Target);
                 }
 
-                return new BranchResult(WtBranchOutcome.RetainedFailed, "git update-ref -d failed: " + cas.Stderr.Trim(), verdict.Level, verdict.Target);
-            }
-            catch (WorktrunkException e)
-            {
-                return new BranchResult(WtBranchOutcome.RetainedFailed, e.Message);
+                if (nowTip != null && !fresh)
+                {
+                    // The branch is where it was; a tip the verdict read moved since the snapshot: judge again, once.
+                    refs = now;
+                    fresh = true;
+                    continue;
+                }
+
+                return new BranchResult(WtBranchOutcome.RetainedFailed, "git update-ref failed: " + cas.Stderr.Trim(), verdict.Level, verdict.Target);
             }
         }
 
-        /// <summary>Starts reading the refs a deletion will need, on another thread; null when none will be needed.</summary>
-        internal static System.Threading.Tasks.Task<RefSnapshot>? StartFreshRead(GitRunner git, RemovalContext context, string? branch, BranchMode mode, string? sharedCheckoutPath)
+        private static string Short(string sha) => sha.Length > 12 ? sha.Substring(0, 12) : sha;
+
+        /// <summary>
+        /// The `git update-ref --stdin -z` input: verify each ref of <paramref name="basis"/> at its
+        /// tip, delete refs/heads/<paramref name="branch"/> only at <paramref name="tip"/>; one
+        /// transaction, all or nothing.
+        /// </summary>
+        internal static byte[] Transaction(string branch, string tip, IReadOnlyList<(string Ref, string Sha)> basis)
         {
-            if (branch == null || sharedCheckoutPath != null || mode == BranchMode.Keep)
+            var text = new System.Text.StringBuilder();
+            foreach (var (name, sha) in basis)
             {
-                return null;
+                text.Append("verify ").Append(name).Append('\0').Append(sha).Append('\0');
             }
 
-            return System.Threading.Tasks.Task.Run(() => ReadFresh(git, context, branch, mode));
+            text.Append("delete refs/heads/").Append(branch).Append('\0').Append(tip).Append('\0');
+            return System.Text.Encoding.UTF8.GetBytes(text.ToString());
         }
 
         private static RefSnapshot ReadFresh(GitRunner git, RemovalContext context, string branch, BranchMode mode) =>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
+using Worktrunk.Processes;
 
 namespace Worktrunk.Removal
 {
@@ -21,7 +22,23 @@ namespace Worktrunk.Removal
         /// <summary>The porcelain entries of the worktree, one "XY path" per change; empty when clean.</summary>
         internal static List<string> Entries(GitRunner git, string worktree)
         {
-            var result = git.Run(worktree, GitAccess.ReadOnly, new[] { "status", "--porcelain", "-z", "--untracked-files=normal", "--ignore-submodules=none" });
+            CommandResult result;
+            try
+            {
+                result = git.Run(worktree, GitAccess.ReadOnly, new[] { "status", "--porcelain", "-z", "--untracked-files=normal", "--ignore-submodules=none" });
+            }
+            catch (WorktrunkException e) when (e.ErrorId == ErrorIds.PathNotFound && !System.IO.Directory.Exists(worktree))
+            {
+                // Moved or deleted while it was being checked (another removal got there first).
+                throw new WorktrunkException(
+                    ErrorIds.RemovalRaced,
+                    ErrorKind.ResourceBusy,
+                    $"The directory '{worktree}' disappeared while it was being checked (another removal, or another process). Nothing was changed.",
+                    worktree,
+                    "Run Get-WtWorktree to see the worktrees as they are now.",
+                    e);
+            }
+
             if (!result.Succeeded)
             {
                 // A status that fails cannot prove the worktree clean: refuse (fail closed).

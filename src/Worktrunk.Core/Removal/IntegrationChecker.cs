@@ -9,11 +9,19 @@ namespace Worktrunk.Removal
     /// <summary>Whether a branch is integrated, and against what.</summary>
     internal sealed class IntegrationVerdict
     {
-        internal IntegrationVerdict(WtIntegrationLevel? level, string target)
+        internal IntegrationVerdict(WtIntegrationLevel? level, string target, IReadOnlyList<(string Ref, string Sha)>? basis = null)
         {
             Level = level;
             Target = target;
+            Basis = basis ?? Array.Empty<(string, string)>();
         }
+
+        /// <summary>
+        /// Every ref the verdict read, with the tip it read (the local default branch, its upstream).
+        /// The verdict is a pure function of these tips and the branch tip (commits never change),
+        /// so a deletion that verifies them in the same transaction acts on a verdict that still holds.
+        /// </summary>
+        internal IReadOnlyList<(string Ref, string Sha)> Basis { get; }
 
         /// <summary>The first level that matched, or null when the branch is not integrated.</summary>
         internal WtIntegrationLevel? Level { get; }
@@ -59,10 +67,10 @@ namespace Worktrunk.Removal
         /// <summary>Judges <paramref name="branchSha"/> against the default branch as <paramref name="fresh"/> (read just now) has it.</summary>
         internal static IntegrationVerdict Check(GitRunner git, string runDirectory, string branchSha, string defaultBranch, RefSnapshot fresh)
         {
-            var targets = Targets(git, runDirectory, defaultBranch, fresh);
+            var targets = Targets(git, runDirectory, defaultBranch, fresh, out var basis);
             if (targets.Count == 0)
             {
-                return new IntegrationVerdict(null, defaultBranch);
+                return new IntegrationVerdict(null, defaultBranch, basis);
             }
 
             foreach (var (name, sha) in targets)
@@ -70,33 +78,46 @@ namespace Worktrunk.Removal
                 var level = Level(git, runDirectory, branchSha, sha);
                 if (level != null)
                 {
-                    return new IntegrationVerdict(level, name);
+                    return new IntegrationVerdict(level, name, basis);
                 }
             }
 
-            return new IntegrationVerdict(null, targets[0].Name);
+            return new IntegrationVerdict(null, targets[0].Name, basis);
         }
 
-        /// <summary>The refs to judge against, as (display name, sha), in order.</summary>
-        internal static List<(string Name, string Sha)> Targets(GitRunner git, string runDirectory, string defaultBranch, RefSnapshot fresh)
+        /// <summary>
+        /// The refs to judge against, as (display name, sha), in order; <paramref name="basis"/> gets
+        /// every ref read to choose them, by full name, with the tip read.
+        /// </summary>
+        internal static List<(string Name, string Sha)> Targets(GitRunner git, string runDirectory, string defaultBranch, RefSnapshot fresh, out List<(string Ref, string Sha)> basis)
         {
             var list = new List<(string, string)>();
+            basis = new List<(string, string)>();
             var entry = fresh.Branch(defaultBranch);
             if (entry == null)
             {
                 // No local default branch (a clone that never checked it out): judge against origin's.
-                var remote = RevParse(git, runDirectory, "refs/remotes/origin/" + defaultBranch);
+                var remoteRef = "refs/remotes/origin/" + defaultBranch;
+                var remote = RevParse(git, runDirectory, remoteRef);
                 if (remote != null)
                 {
                     list.Add(("origin/" + defaultBranch, remote));
+                    basis.Add((remoteRef, remote));
                 }
 
                 return list;
             }
 
             var local = entry.Sha;
-            var upstreamSha = entry.Upstream != null && !entry.UpstreamGone ? RevParse(git, runDirectory, entry.Upstream) : null;
+            basis.Add((entry.Name, local));
+            // Null when no upstream is configured or its ref is gone.
+            var upstreamSha = entry.Upstream != null ? RevParse(git, runDirectory, entry.Upstream) : null;
             var upstreamName = entry.UpstreamShort ?? entry.Upstream;
+            if (upstreamSha != null)
+            {
+                basis.Add((entry.Upstream!, upstreamSha));
+            }
+
             if (upstreamSha == null || upstreamName == null || upstreamSha == local)
             {
                 list.Add((defaultBranch, local));

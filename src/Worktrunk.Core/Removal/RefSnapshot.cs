@@ -7,14 +7,13 @@ namespace Worktrunk.Removal
     /// <summary>One ref as `git for-each-ref` printed it.</summary>
     internal sealed class RefEntry
     {
-        internal RefEntry(string name, string sha, string? symref, string? upstream, string? upstreamShort, bool upstreamGone)
+        internal RefEntry(string name, string sha, string? symref, string? upstream, string? upstreamShort)
         {
             Name = name;
             Sha = sha;
             Symref = symref;
             Upstream = upstream;
             UpstreamShort = upstreamShort;
-            UpstreamGone = upstreamGone;
         }
 
         /// <summary>The full ref name (refs/heads/x).</summary>
@@ -29,28 +28,42 @@ namespace Worktrunk.Removal
         internal string? Upstream { get; }
 
         internal string? UpstreamShort { get; }
-
-        /// <summary>The upstream is configured but its ref is gone.</summary>
-        internal bool UpstreamGone { get; }
     }
 
     /// <summary>
-    /// Refs read with one `git for-each-ref` call: tips, upstreams and symbolic targets. Planning
-    /// reads every local branch once; branch deletion reads the two refs it needs afresh, right
-    /// before it decides (never the planning snapshot).
+    /// Refs with their tips, upstreams and symbolic targets: read with one `git for-each-ref` call,
+    /// or one at a time on first use (OnDemand, from git's ref files). Planning reads what it
+    /// needs; branch deletion judges on that snapshot and verifies every tip it used in the
+    /// deleting transaction (BranchDeleter), reading the two refs it needs afresh only when that
+    /// transaction is refused or the snapshot judges "not integrated". Deliberately without
+    /// %(upstream:track): that atom counts ahead/behind commits for every branch with an upstream
+    /// (a commit walk each); whether an upstream still exists is learned by resolving it when it
+    /// matters.
     /// </summary>
     internal sealed class RefSnapshot
     {
-        private const string Format = "--format=%(refname)%00%(objectname)%00%(symref)%00%(upstream)%00%(upstream:short)%00%(upstream:track)";
+        private const string Format = "--format=%(refname)%00%(objectname)%00%(symref)%00%(upstream)%00%(upstream:short)";
 
-        private readonly Dictionary<string, RefEntry> _refs;
+        /// <summary>The refs read (null values: looked up, absent).</summary>
+        private readonly Dictionary<string, RefEntry?> _refs;
 
-        private RefSnapshot(Dictionary<string, RefEntry> refs)
+        /// <summary>Looks up a ref not yet read (the in-process mode); null when the snapshot is complete.</summary>
+        private readonly Func<string, RefEntry?>? _resolve;
+
+        private RefSnapshot(Dictionary<string, RefEntry?> refs, Func<string, RefEntry?>? resolve = null)
         {
             _refs = refs;
+            _resolve = resolve;
         }
 
-        internal static RefSnapshot Empty { get; } = new RefSnapshot(new Dictionary<string, RefEntry>(StringComparer.Ordinal));
+        internal static RefSnapshot Empty { get; } = new RefSnapshot(new Dictionary<string, RefEntry?>(StringComparer.Ordinal));
+
+        /// <summary>
+        /// A snapshot read one ref at a time, on first use, by <paramref name="resolve"/> (which
+        /// returns null for an absent ref), each answer kept: what planning reads without a process
+        /// (Git/RefFiles), with git asked for any ref the files cannot answer exactly.
+        /// </summary>
+        internal static RefSnapshot OnDemand(Func<string, RefEntry?> resolve) => new RefSnapshot(new Dictionary<string, RefEntry?>(StringComparer.Ordinal), resolve);
 
         /// <summary>Reads the refs matching <paramref name="patterns"/> (for-each-ref patterns); throws when git fails.</summary>
         internal static RefSnapshot Read(GitRunner git, string directory, params string[] patterns)
@@ -62,26 +75,47 @@ namespace Worktrunk.Removal
 
         internal static RefSnapshot Parse(string output)
         {
-            var refs = new Dictionary<string, RefEntry>(StringComparer.Ordinal);
+            var refs = new Dictionary<string, RefEntry?>(StringComparer.Ordinal);
             foreach (var line in output.Split('\n'))
             {
                 var f = line.Split('\0');
-                if (f.Length < 6 || f[0].Length == 0)
+                if (f.Length < 5 || f[0].Length == 0)
                 {
                     continue;
                 }
 
-                refs[f[0]] = new RefEntry(f[0], f[1], Nullable(f[2]), Nullable(f[3]), Nullable(f[4]), f[5].IndexOf("gone", StringComparison.Ordinal) >= 0);
+                refs[f[0]] = new RefEntry(f[0], f[1], Nullable(f[2]), Nullable(f[3]), Nullable(f[4]));
             }
 
             return new RefSnapshot(refs);
         }
 
-        internal RefEntry? this[string refName] => _refs.TryGetValue(refName, out var e) ? e : null;
+        internal RefEntry? this[string refName]
+        {
+            get
+            {
+                lock (_refs)
+                {
+                    if (_refs.TryGetValue(refName, out var e))
+                    {
+                        return e;
+                    }
+
+                    if (_resolve == null)
+                    {
+                        return null;
+                    }
+
+                    e = _resolve(refName);
+                    _refs[refName] = e;
+                    return e;
+                }
+            }
+        }
 
         internal RefEntry? Branch(string branch) => this["refs/heads/" + branch];
 
-        internal bool HasBranch(string branch) => _refs.ContainsKey("refs/heads/" + branch);
+        internal bool HasBranch(string branch) => Branch(branch) != null;
 
         private static string? Nullable(string s) => s.Length == 0 ? null : s;
     }

@@ -9,7 +9,7 @@ using Worktrunk.IO;
 namespace Worktrunk.Removal
 {
     /// <summary>
-    /// One repository as the planner sees it: a single `git worktree list` snapshot, the default
+    /// One repository as the planner sees it: a single worktree listing snapshot, the default
     /// branch, and the session's location. Built once per repository per invocation; execution
     /// never trusts it and reads fresh state instead.
     /// </summary>
@@ -24,7 +24,10 @@ namespace Worktrunk.Removal
             Refs = refs;
         }
 
-        /// <summary>Every local branch (and origin/HEAD) at planning time; null when not read.</summary>
+        /// <summary>
+        /// The refs planning reads, each as it was when first used (RefSnapshot.OnDemand), or every
+        /// local branch and origin/HEAD as one `git for-each-ref` printed them; null when not read.
+        /// </summary>
         internal RefSnapshot? Refs { get; }
 
         internal RepositoryLocation Repository { get; }
@@ -71,27 +74,43 @@ namespace Worktrunk.Removal
         }
 
         /// <summary>
-        /// Reads the listing, the local branches and the default branch of <paramref name="repository"/>:
-        /// three read-only git calls, run at the same time.
+        /// Reads the listing, the refs planning needs and the default branch of
+        /// <paramref name="repository"/>, from git's own files where that is exact: refs from the
+        /// files backend (Git/RefFiles, one ref at a time on first use), the listing from the
+        /// registration files (Git/WorktreeFiles), init.defaultBranch and each branch's upstream
+        /// setting from the config files (Git/ConfigLookup). Each asks git instead
+        /// (`git for-each-ref`, `git worktree list`, `git config`) for whatever it cannot read
+        /// exactly; a branch with an upstream is always read by git, which maps it to its
+        /// remote-tracking ref. On the plain layout this starts no process at all.
         /// </summary>
         internal static RemovalContext Load(RepositoryLocation repository, GitRunner git, string? currentLocation)
         {
             var dir = repository.RunDirectory;
-            var refsTask = Task.Run(() => RefSnapshot.Read(git, dir, "refs/heads/", "refs/remotes/origin/HEAD"));
-            var configTask = Task.Run(() => git.Run(dir, GitAccess.ReadOnly, new[] { "config", "--get", "init.defaultBranch" }));
+            var config = ConfigLookup.Load(git, repository);
+            var files = RefFiles.Open(repository.CommonDir);
+            RefSnapshot refs;
+            if (files != null)
+            {
+                git.Sink.Debug("refs read from the ref files of " + repository.CommonDir + " (git for any it cannot read exactly)");
+                refs = RefSnapshot.OnDemand(name => Resolve(name, files, config, git, dir));
+            }
+            else
+            {
+                refs = RefSnapshot.Read(git, dir, "refs/heads/", "refs/remotes/origin/HEAD");
+            }
+
             List<WtWorktree> worktrees;
-            try
+            var records = WorktreeFiles.TryRead(repository.CommonDir, name => refs[name] is RefEntry e && e.Symref == null ? e.Sha : null);
+            if (records != null)
+            {
+                git.Sink.Debug($"worktree list read from the registration files: {records.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)} worktrees");
+                worktrees = WorktreeLister.Build(records, repository.CommonDir, currentLocation);
+            }
+            else
             {
                 worktrees = WorktreeLister.List(repository, git, currentLocation);
             }
-            finally
-            {
-                // Never leave a call running behind an exception.
-                Task.WaitAll(new Task[] { refsTask, configTask }.Where(t => !t.IsCompleted).ToArray());
-            }
 
-            var refs = Await(refsTask);
-            var configured = Await(configTask);
             var main = (WtWorktree?)null;
             foreach (var w in worktrees)
             {
@@ -102,8 +121,34 @@ namespace Worktrunk.Removal
                 }
             }
 
-            var defaultBranch = DefaultBranchResolver.Resolve(refs, configured.Succeeded ? configured.Stdout.Trim() : null, main?.Branch);
+            var defaultBranch = DefaultBranchResolver.Resolve(refs, config.Get("init", null, "defaultBranch"), main?.Branch);
             return new RemovalContext(repository, worktrees, defaultBranch, currentLocation, refs);
+        }
+
+        /// <summary>One ref for the on-demand snapshot: from the files when exact, else from `git for-each-ref &lt;ref&gt;`.</summary>
+        private static RefEntry? Resolve(string name, RefFiles files, ConfigLookup config, GitRunner git, string dir)
+        {
+            const string Heads = "refs/heads/";
+            if (files.TryRead(name, out var sha, out var symref))
+            {
+                if (sha == null)
+                {
+                    return null;
+                }
+
+                if (!name.StartsWith(Heads, StringComparison.Ordinal))
+                {
+                    return new RefEntry(name, sha, symref, null, null);
+                }
+
+                // A branch: exact only when it is not symbolic and has no upstream (no branch.<b>.merge).
+                if (symref == null && config.TryGet("branch", name.Substring(Heads.Length), "merge", out var merge) && merge == null)
+                {
+                    return new RefEntry(name, sha, null, null, null);
+                }
+            }
+
+            return RefSnapshot.Read(git, dir, name)[name];
         }
 
         private static T Await<T>(Task<T> task)

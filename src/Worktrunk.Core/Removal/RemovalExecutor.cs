@@ -3,21 +3,26 @@
 // Guarantees
 //   * Order, for a live worktree: take the repository's removal lock → re-check against fresh
 //     state (still registered at this path, not locked, directory present, no worktree nested
-//     inside, ownership gate, and the dirty gate unless -Force) → stop this worktree's fsmonitor daemon (bounded, best
-//     effort) → move the session if it is inside (a callback) → rename(2) the directory to
-//     <common>/wt/trash/<name>-<unix seconds> → then, side by side: `git worktree remove <path>`
-//     on the vanished directory (unregisters exactly this worktree; never `git worktree prune`),
-//     the branch decision (fresh refs, compare-and-swap; BranchDeleter) and the start of the
-//     detached background `rm -rf` → release the lock (-Wait: delete in-process after that).
+//     inside, ownership gate, and the dirty gate unless -Force) → stop this worktree's fsmonitor
+//     daemon (bounded, best effort) → move the session if it is inside (a callback) → rename(2)
+//     the directory to <common>/wt/trash/<name>-<unix seconds> → unregister exactly this worktree
+//     (RegistrationRemover moves <common>/worktrees/<id> into the trash in one rename, as
+//     `git worktree remove <path>` on the vanished directory would delete it; when it declines,
+//     that git command runs; never `git worktree prune`) → the branch decision (BranchDeleter:
+//     verified tips, one deleting transaction) → the start of the detached background `rm -rf` of
+//     both trash entries (not waited for) → release the lock (-Wait: delete in-process).
 //   * If the rename fails (another filesystem, permissions, a Windows handle), the fallback is
 //     `git worktree remove [--force] <path>` in place; its failure is RemovalFailed.
 //   * Crash consistency: a kill at any point leaves either the worktree intact and registered
-//     (before the rename), or its directory staged in the trash with the registration
-//     prunable (between rename and unregister) or gone. A later Remove-WtWorktree of the
-//     prunable entry unregisters it alone; the stale-trash sweep deletes trash entries older
-//     than 24 hours. Nothing between rename and unregister can be cancelled by Ctrl+C.
+//     (before the rename), or its directory staged in the trash with the registration prunable
+//     (between the two renames) or gone (moved whole into the trash, never half deleted). A
+//     later Remove-WtWorktree of the prunable entry unregisters it alone; the stale-trash sweep
+//     deletes trash entries older than 24 hours. Nothing between rename and unregister can be
+//     cancelled by Ctrl+C.
 //   * Two removals of one worktree at once: the lock serializes them; the second re-reads the
-//     registration, finds it gone, and reports RemovalRaced without touching anything.
+//     registration, finds it gone, and reports RemovalRaced without touching anything. A second
+//     removal planned after the first unregistered the worktree (a branch-only plan) takes the
+//     same lock, finds the branch gone, and reports BranchNotFound.
 // Data safety: every refusal happens before the first change. The re-checks run under the lock
 //   immediately before the rename, so a file written after planning (while a -Confirm prompt
 //   waited) still blocks the removal. The rename never replaces an existing trash entry.
@@ -28,7 +33,7 @@
 //   refused by a handle falls back to `git worktree remove`. Background deletion on Windows is
 //   `cmd /c rd /s /q` (BackgroundDeleter).
 // Test seams (internal): OnStep is called at each RemovalStep (fault and race injection);
-//   Rename replaces Directory.Move (to simulate a rename refused by a lock); TestPausePoint
+//   Rename replaces Directory.Move for both renames (to simulate one refused by a lock); TestPausePoint
 //   pauses at a step when the WORKTRUNK_TEST_PAUSE_* variables are set (kill tests).
 
 using System;
@@ -95,10 +100,7 @@ namespace Worktrunk.Removal
                 case WtRemovalKind.StaleEntry:
                     return ExecuteStaleEntry(plan, clock);
                 case WtRemovalKind.BranchOnly:
-                {
-                    var branch = BranchDeleter.Delete(_git, plan.Context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);
-                    return Result(plan, null, WtRemovalMethod.None, branch, WtDeletionMode.None, null, null, clock);
-                }
+                    return ExecuteBranchOnly(plan, clock);
 
                 default:
                     throw new InvalidOperationException("Unknown plan kind " + plan.Kind);
@@ -115,8 +117,8 @@ namespace Worktrunk.Removal
             string? movedTo;
             WtRemovalMethod method;
             WtDaemonStopResult? daemon;
-            System.Threading.Tasks.Task<RefSnapshot>? freshRefs = null;
-            System.Threading.Tasks.Task<bool>? background = null;
+            bool? background = null;
+            string? registration = null;
             BranchResult? branch = null;
 
             // Nothing from the rename to the end of the unregister may be cancelled half way.
@@ -135,32 +137,28 @@ namespace Worktrunk.Removal
                 {
                     Step(RemovalStep.AfterRename);
 
-                    // Three independent things at once: git unregisters the worktree; the detached deletion
-                    // starts; the branch is decided on refs read now (the staged worktree no longer holds it:
-                    // its .git is gone from the registered path).
-                    freshRefs = BranchDeleter.StartFreshRead(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath);
-                    var unregisterTask = System.Threading.Tasks.Task.Run(() => critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path }));
-                    if (!wait)
+                    // Unregister exactly this worktree: its registration moves into the trash in one
+                    // rename (RegistrationRemover); git does it when that declines.
+                    registration = RegistrationRemover.TryMoveToTrash(gitDir, common, Clock(), _sink, Rename);
+                    if (registration == null)
                     {
-                        var entry = staged;
-                        background = System.Threading.Tasks.Task.Run(() => StartBackground(common, entry));
-                    }
-
-                    try
-                    {
-                        branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step, freshRefs);
-                    }
-                    finally
-                    {
-                        var unregister = unregisterTask.GetAwaiter().GetResult();
+                        var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
                         if (!unregister.Succeeded)
                         {
                             _sink.Warning($"The worktree's directory was moved to '{staged}', but `git worktree remove` failed: {unregister.Stderr.Trim()}. Its registration is left prunable; Remove-WtWorktree -Path '{path}' removes it.");
                         }
-
-                        Step(RemovalStep.AfterUnregister);
                     }
 
+                    Step(RemovalStep.AfterUnregister);
+
+                    // The branch (BranchDeleter verifies every tip it judged in the deleting transaction),
+                    // then the detached deletion of both trash entries: started, not waited for.
+                    branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);
+                    if (!wait)
+                    {
+                        var entries = registration == null ? new[] { staged } : new[] { staged, registration };
+                        background = StartBackground(common, entries);
+                    }
                     method = WtRemovalMethod.Staged;
                 }
                 else
@@ -196,9 +194,9 @@ namespace Worktrunk.Removal
             var deletion = WtDeletionMode.None;
             long? files = null;
             long? bytes = null;
-            if (background != null)
+            if (background == true)
             {
-                deletion = background.GetAwaiter().GetResult() ? WtDeletionMode.Background : WtDeletionMode.None;
+                deletion = WtDeletionMode.Background;
             }
 
             // The fallback removed the worktree in place: only now can its branch be judged.
@@ -206,6 +204,12 @@ namespace Worktrunk.Removal
 
             if (staged != null && wait)
             {
+                if (registration != null)
+                {
+                    // The registration's few files (HEAD, index, logs) first, quietly; the counts are the worktree's.
+                    DeleteNow(common, registration, quiet: true);
+                }
+
                 var stats = DeleteNow(common, staged);
                 deletion = WtDeletionMode.InProcess;
                 files = stats.Files;
@@ -217,6 +221,33 @@ namespace Worktrunk.Removal
             }
 
             return Result(plan, staged, method, branch, deletion, files, bytes, clock, daemon, movedTo);
+        }
+
+        /// <summary>
+        /// A branch with no worktree. Under the repository's removal lock, like every removal, so it
+        /// never runs beside a removal of the worktree that held it: that removal decides the branch
+        /// itself, and this one then finds it gone and says so (BranchNotFound) instead of reporting
+        /// a second success.
+        /// </summary>
+        private WtRemovalResult ExecuteBranchOnly(RemovalPlan plan, Stopwatch clock)
+        {
+            var context = plan.Context;
+            Step(RemovalStep.BeforeLock);
+            using (RemovalLock.Acquire(context.CommonDir, LockTimeout, _cancellation))
+            {
+                if (plan.Branch != null && IntegrationChecker.RevParse(_git, context.RunDirectory, "refs/heads/" + plan.Branch) == null)
+                {
+                    throw new WorktrunkException(
+                        ErrorIds.BranchNotFound,
+                        ErrorKind.ObjectNotFound,
+                        $"Branch '{plan.Branch}' no longer exists: another removal got there first. Nothing was changed.",
+                        plan.Selector.Input,
+                        "Run Get-WtWorktree to see the worktrees as they are now.");
+                }
+
+                var branch = BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);
+                return Result(plan, null, WtRemovalMethod.None, branch, WtDeletionMode.None, null, null, clock);
+            }
         }
 
         private WtRemovalResult ExecuteStaleEntry(RemovalPlan plan, Stopwatch clock)
@@ -378,10 +409,10 @@ namespace Worktrunk.Removal
             return null;
         }
 
-        private DeletionStats DeleteNow(string commonDir, string staged)
+        private DeletionStats DeleteNow(string commonDir, string entry, bool quiet = false)
         {
             var announced = false;
-            var sink = new StepSink(_sink, () =>
+            IDiagnosticSink sink = quiet ? (IDiagnosticSink)NullSink.Instance : new StepSink(_sink, () =>
             {
                 if (!announced)
                 {
@@ -391,34 +422,34 @@ namespace Worktrunk.Removal
             });
             try
             {
-                return BackgroundDeleter.DeleteInProcess(commonDir, staged, sink, _cancellation);
+                return BackgroundDeleter.DeleteInProcess(commonDir, entry, sink, _cancellation);
             }
             catch (OperationCanceledException)
             {
                 // Stopped half way: hand the rest to the background deleter rather than leave it for a day.
-                StartBackground(commonDir, staged);
+                StartBackground(commonDir, new[] { entry });
                 throw;
             }
         }
 
-        private bool StartBackground(string commonDir, string staged)
+        private bool StartBackground(string commonDir, IReadOnlyList<string> entries)
         {
             try
             {
-                BackgroundDeleter.Start(commonDir, new[] { staged }, Path.Combine(TrashPaths.LogsDir(commonDir), "internal-remove.log"), _sink);
+                BackgroundDeleter.Start(commonDir, entries, Path.Combine(TrashPaths.LogsDir(commonDir), "internal-remove.log"), _sink);
                 Step(RemovalStep.AfterDeletionStarted);
                 return true;
             }
             catch (Exception e) when (e is WorktrunkException || e is IOException || e is UnauthorizedAccessException || e is System.ComponentModel.Win32Exception)
             {
-                _sink.Warning($"Could not start the background deletion of '{staged}': {e.Message}. It stays in the trash; the stale-trash sweep deletes it after 24 hours.");
+                _sink.Warning($"Could not start the background deletion of '{string.Join("', '", entries)}': {e.Message}. It stays in the trash; the stale-trash sweep deletes it after 24 hours.");
                 return false;
             }
         }
 
         private void Step(RemovalStep step)
         {
-            // Steps can come from two threads (the background start runs beside the branch decision).
+            // Serialized so a test handler never sees two steps at once, whatever thread reports them.
             lock (_stepLock)
             {
                 _sink.Debug("removal step: " + step);

@@ -48,8 +48,9 @@ namespace Worktrunk.Trash
     {
         /// <summary>
         /// Starts a detached, low-priority deletion of <paramref name="entries"/> (each must be a
-        /// direct child of <paramref name="commonDir"/>/wt/trash). Returns once the deletion has
-        /// been handed off; the deletion itself continues after this process exits.
+        /// direct child of <paramref name="commonDir"/>/wt/trash). Returns as soon as the detaching
+        /// shell is started (it is reaped on a background thread); the deletion itself continues
+        /// after this process exits.
         /// </summary>
         internal static void Start(string commonDir, IReadOnlyList<string> entries, string logFile, IDiagnosticSink sink)
         {
@@ -98,9 +99,17 @@ namespace Worktrunk.Trash
             sink.Verbose(options.Display + "   (detached, in " + stateDir + ")");
             var child = UnixSpawn.Spawn(options);
 
-            // The sh only backgrounds rm and exits; reap it so no zombie is left behind.
+            // The sh only backgrounds rm and exits (within milliseconds); reap it on another thread so
+            // no zombie is left behind and the caller does not wait for it.
+            var pid = child.Pid;
+            var reaper = new Thread(() => Reap(pid)) { IsBackground = true, Name = "Worktrunk background-deletion reaper" };
+            reaper.Start();
+        }
+
+        private static void Reap(int pid)
+        {
             var clock = Stopwatch.StartNew();
-            while (Libc.waitpid(child.Pid, out _, Libc.WNOHANG) == 0 && clock.Elapsed < TimeSpan.FromSeconds(5))
+            while (Libc.waitpid(pid, out _, Libc.WNOHANG) == 0 && clock.Elapsed < TimeSpan.FromSeconds(5))
             {
                 Thread.Sleep(2);
             }

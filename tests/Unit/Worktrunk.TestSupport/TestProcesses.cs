@@ -91,12 +91,26 @@ namespace Worktrunk.TestSupport
                     }
 
                     // Kill by PID only while it is still the process we started (same start time).
-                    if (start != null && StartTime(pid) == start)
+                    if (start == null || StartTime(pid) != start)
                     {
-                        kill(pid, 9);
+                        continue;
                     }
 
-                    waitpid(pid, out _, 1);
+                    kill(pid, 9);
+
+                    // Reap it once SIGKILL has landed (a WNOHANG right after the signal usually comes
+                    // too early and leaves a zombie); for a child of someone else, wait until it is gone.
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    while (clock.Elapsed < TimeSpan.FromSeconds(2))
+                    {
+                        var r = waitpid(pid, out _, 1);
+                        if (r == pid || (r < 0 && !IsAlive(pid)))
+                        {
+                            break;
+                        }
+
+                        System.Threading.Thread.Sleep(2);
+                    }
                 }
 
                 _pids.Clear();

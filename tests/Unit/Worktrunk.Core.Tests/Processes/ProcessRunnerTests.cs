@@ -121,6 +121,28 @@ namespace Worktrunk.Core.Tests.Processes
         }
 
         [Fact]
+        public void A_missing_working_directory_is_PathNotFound_not_a_missing_program()
+        {
+            var gone = Path.Combine(Path.GetTempPath(), "wt-gone-" + Guid.NewGuid().ToString("N"));
+            var e = Assert.Throws<WorktrunkException>(() => ProcessRunner.Run(new SpawnOptions("sh", new[] { "-c", "true" }) { WorkingDirectory = gone }, TimeSpan.FromSeconds(5), NullSink.Instance));
+            Assert.Equal(ErrorIds.PathNotFound, e.ErrorId);
+            Assert.Contains(gone, e.Message);
+
+            // The dirty gate of a worktree that vanished while it was checked: a race, said as one.
+            var raced = Assert.Throws<WorktrunkException>(() => Worktrunk.Removal.DirtyGate.Entries(new Worktrunk.Git.GitRunner(NullSink.Instance), gone));
+            Assert.Equal(ErrorIds.RemovalRaced, raced.ErrorId);
+        }
+
+        [Fact]
+        public void Stdin_bytes_reach_the_child_whole_and_then_end_of_file()
+        {
+            var options = new SpawnOptions("sh", new[] { "-c", "cat; echo '[eof]'" }) { StdinBytes = System.Text.Encoding.UTF8.GetBytes("a\0b\nc") };
+            var r = ProcessRunner.Run(options, TimeSpan.FromSeconds(10), NullSink.Instance);
+            Assert.Equal("a\0b\nc[eof]\n", r.Stdout);
+            Assert.Throws<ArgumentException>(() => ProcessRunner.Run(new SpawnOptions("true", Array.Empty<string>()) { StdinBytes = new byte[SpawnOptions.MaxStdinBytes + 1] }, TimeSpan.FromSeconds(5), NullSink.Instance));
+        }
+
+        [Fact]
         public void Every_command_is_reported_to_the_sink_before_it_runs()
         {
             var sink = new RecordingSink();

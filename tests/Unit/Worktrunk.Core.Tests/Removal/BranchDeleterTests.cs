@@ -65,6 +65,77 @@ namespace Worktrunk.Core.Tests.Removal
         }
 
         [Fact]
+        public void A_default_branch_that_moves_back_between_the_check_and_the_delete_is_caught_by_the_transaction()
+        {
+            using var sb = GitSandbox.Create();
+            var before = sb.Git(sb.RepoPath, "rev-parse", "main").Trim();
+            sb.CommitFile(sb.RepoPath, "m.txt", "m\n");
+            sb.Git(sb.RepoPath, "branch", "b");
+            var calls = 0;
+            var r = Delete(sb, "b", BranchMode.SafeDelete, step: s =>
+            {
+                if (s == RemovalStep.BeforeBranchDelete && calls++ == 0)
+                {
+                    // main is reset behind b right after b was judged "same commit as main": b's
+                    // commit now lives only on b. Deleting b by its own tip alone would lose it.
+                    sb.Git(sb.RepoPath, "update-ref", "refs/heads/main", before);
+                }
+            });
+
+            // The transaction verified main's tip, so nothing was deleted; judged again on the refs
+            // as they are now, b holds work main lacks.
+            Assert.Equal(WtBranchOutcome.RetainedUnmerged, r.Outcome);
+            Assert.Equal(1, calls);
+            Assert.True(RemovalFixture.BranchExists(sb, "b"));
+        }
+
+        [Fact]
+        public void A_merge_that_lands_after_planning_counts_the_snapshot_is_never_the_last_word()
+        {
+            using var sb = GitSandbox.Create();
+            var wt = sb.AddWorktree("b");
+            sb.CommitFile(wt, "w.txt", "work\n");
+            sb.Git(sb.RepoPath, "worktree", "remove", wt);
+            var context = RemovalFixture.Context(sb, Git);
+
+            // While a -Confirm prompt waited, b was merged.
+            sb.Git(sb.RepoPath, "merge", "-q", "--ff-only", "b");
+            var r = BranchDeleter.Delete(Git, context, "b", BranchMode.SafeDelete, null, _ => { });
+            Assert.Equal(WtBranchOutcome.Deleted, r.Outcome);
+            Assert.Equal(WtIntegrationLevel.SameCommit, r.Level);
+            Assert.False(RemovalFixture.BranchExists(sb, "b"));
+        }
+
+        [Fact]
+        public void A_branch_that_moved_after_planning_is_kept_RetainedRaced()
+        {
+            using var sb = GitSandbox.Create();
+            sb.Git(sb.RepoPath, "branch", "b");
+            var context = RemovalFixture.Context(sb, Git);
+
+            // Planning read b's tip (the snapshot reads each ref when first used, as a plan does).
+            Assert.NotNull(context.Refs!.Branch("b"));
+
+            // An agent commits to b after the removal was planned (while -Confirm waited, say).
+            var tree = sb.Git(sb.RepoPath, "rev-parse", "b^{tree}").Trim();
+            var moved = sb.Git(sb.RepoPath, "commit-tree", tree, "-p", "b", "-m", "late work").Trim();
+            sb.Git(sb.RepoPath, "update-ref", "refs/heads/b", moved);
+            var r = BranchDeleter.Delete(Git, context, "b", BranchMode.SafeDelete, null, _ => { });
+            Assert.Equal(WtBranchOutcome.RetainedRaced, r.Outcome);
+            Assert.Contains("moved while it was being removed", r.Reason);
+            Assert.Equal(moved, sb.Git(sb.RepoPath, "rev-parse", "refs/heads/b").Trim());
+        }
+
+        [Fact]
+        public void The_transaction_verifies_every_tip_judged_and_deletes_at_the_tip_judged()
+        {
+            var bytes = BranchDeleter.Transaction("feat/x", "aaaa", new[] { ("refs/heads/main", "bbbb"), ("refs/remotes/origin/main", "cccc") });
+            Assert.Equal(
+                "verify refs/heads/main\0bbbb\0verify refs/remotes/origin/main\0cccc\0delete refs/heads/feat/x\0aaaa\0",
+                System.Text.Encoding.UTF8.GetString(bytes));
+        }
+
+        [Fact]
         public void A_branch_deleted_by_someone_else_before_the_delete_is_RetainedFailed_not_raced()
         {
             using var sb = GitSandbox.Create();

@@ -48,12 +48,91 @@ namespace Worktrunk.Core.Tests.Removal
             Assert.Empty(RemovalFixture.TrashEntries(sb));
             Assert.DoesNotContain(_sink.Verbose, v => v.Contains("worktree prune", StringComparison.Ordinal));
 
-            // The daemon stop comes before the rename on every platform (on Windows the daemon's handle blocks it).
+            // The daemon stop comes before the rename on every platform (on Windows the daemon's handle
+            // blocks it); the registration is gone before the branch is touched.
             Assert.Equal(
-                new[] { RemovalStep.BeforeLock, RemovalStep.BeforeStop, RemovalStep.AfterStop, RemovalStep.AfterRename, RemovalStep.BeforeBranchDelete, RemovalStep.AfterUnregister },
+                new[] { RemovalStep.BeforeLock, RemovalStep.BeforeStop, RemovalStep.AfterStop, RemovalStep.AfterRename, RemovalStep.AfterUnregister, RemovalStep.BeforeBranchDelete },
                 steps.Where(s => s != RemovalStep.DuringDeletion));
+
+            // Unregistered in-process: this registration went into the trash (and was deleted with the
+            // worktree, -Wait); the parked sibling's registration is byte-for-byte where it was.
+            Assert.False(Directory.Exists(Path.Combine(sb.CommonDir, "worktrees", "wt-feature")));
+            Assert.True(File.Exists(Path.Combine(sb.CommonDir, "worktrees", "wt-absent", "gitdir")));
+            Assert.DoesNotContain(_sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal) && v.Contains(" worktree remove", StringComparison.Ordinal));
             RemovalFixture.AssertRepositoryConsistent(sb);
             Directory.Move(parked, absent);
+            Assert.Equal(new[] { sb.RepoPath, absent }, RemovalFixture.Listed(sb));
+            Assert.Equal("absent", sb.Git(absent, "rev-parse", "--abbrev-ref", "HEAD").Trim());
+        }
+
+        [Fact]
+        public void The_common_path_runs_one_git_process_the_deleting_transaction()
+        {
+            using var sb = GitSandbox.Create();
+            sb.AddWorktree("feature");
+            var plan = RemovalFixture.Plan(sb, Git, SelectorKind.Branch, "feature", new RemovalOptions(true, BranchMode.SafeDelete, true));
+            var before = _sink.Verbose.Count;
+            var r = new RemovalExecutor(Git, _sink, CancellationToken.None).Execute(plan, false);
+            Assert.Equal(WtBranchOutcome.Deleted, r.BranchOutcome);
+            Assert.Equal(WtDeletionMode.Background, r.Deletion);
+
+            // Planning read the refs; execution trusts none of it without verifying: the one git
+            // process is the transaction that verifies main's tip and deletes the branch at its tip.
+            var gits = _sink.Verbose.Skip(before).Where(v => v.StartsWith("git ", StringComparison.Ordinal)).ToList();
+            Assert.Single(gits);
+            Assert.Contains("update-ref --stdin -z", gits[0]);
+            Assert.False(RemovalFixture.BranchExists(sb, "feature"));
+
+            // Both trash entries (the worktree and its registration) went to the background deletion.
+            var started = _sink.Verbose.Single(v => v.StartsWith("sh ", StringComparison.Ordinal));
+            Assert.Contains(r.StagedPath!, started);
+            Assert.Contains("wt-feature.registration-", started);
+            WaitForEmptyTrash(sb);
+
+            // As git does, the emptied <common>/worktrees goes too.
+            Assert.False(Directory.Exists(Path.Combine(sb.CommonDir, "worktrees")));
+            RemovalFixture.AssertRepositoryConsistent(sb);
+        }
+
+        [Fact]
+        public void A_registration_that_cannot_be_moved_is_unregistered_by_git_alone()
+        {
+            using var sb = GitSandbox.Create();
+            var wt = sb.AddWorktree("feature");
+            var sibling = sb.AddWorktree("sibling");
+            var plan = RemovalFixture.Plan(sb, Git, SelectorKind.Branch, "feature");
+            var registration = Path.Combine(sb.CommonDir, "worktrees", "wt-feature");
+            var executor = new RemovalExecutor(Git, _sink, CancellationToken.None)
+            {
+                // The worktree moves; its registration's move is refused (a Windows handle, say).
+                Rename = (from, to) =>
+                {
+                    if (string.Equals(from, registration, StringComparison.Ordinal))
+                    {
+                        throw new IOException("The process cannot access the file because it is being used by another process.");
+                    }
+
+                    Directory.Move(from, to);
+                },
+            };
+            var r = executor.Execute(plan, true);
+            Assert.Equal(WtRemovalMethod.Staged, r.Method);
+            Assert.Contains(_sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal) && v.Contains("worktree remove " + wt, StringComparison.Ordinal));
+            Assert.False(Directory.Exists(registration));
+            Assert.Equal(new[] { sb.RepoPath, sibling }, RemovalFixture.Listed(sb));
+            Assert.Equal(WtBranchOutcome.Deleted, r.BranchOutcome);
+            Assert.Empty(RemovalFixture.TrashEntries(sb));
+            RemovalFixture.AssertRepositoryConsistent(sb);
+        }
+
+        private static void WaitForEmptyTrash(GitSandbox sb)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (RemovalFixture.TrashEntries(sb).Length > 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the background deletion did not finish: " + string.Join(", ", RemovalFixture.TrashEntries(sb)));
+                Thread.Sleep(20);
+            }
         }
 
         [Fact]

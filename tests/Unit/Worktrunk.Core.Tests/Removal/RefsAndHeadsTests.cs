@@ -11,8 +11,8 @@ namespace Worktrunk.Core.Tests.Removal
     {
         private static RefSnapshot Refs(params string[] lines) => RefSnapshot.Parse(string.Join("\n", lines) + "\n");
 
-        private static string Ref(string name, string symref = "", string upstream = "", string track = "") =>
-            name + "\0" + "1111111111111111111111111111111111111111" + "\0" + symref + "\0" + upstream + "\0" + (upstream.Length > 0 ? upstream.Substring("refs/remotes/".Length) : string.Empty) + "\0" + track;
+        private static string Ref(string name, string symref = "", string upstream = "") =>
+            name + "\0" + "1111111111111111111111111111111111111111" + "\0" + symref + "\0" + upstream + "\0" + (upstream.Length > 0 ? upstream.Substring("refs/remotes/".Length) : string.Empty);
 
         [Fact]
         public void Default_branch_origin_HEAD_then_init_defaultBranch_then_main_or_master_then_the_main_worktree()
@@ -29,13 +29,36 @@ namespace Worktrunk.Core.Tests.Removal
         }
 
         [Fact]
-        public void The_snapshot_keeps_upstreams_and_sees_a_gone_one()
+        public void The_snapshot_keeps_upstreams_and_symbolic_targets()
         {
-            var s = Refs(Ref("refs/heads/main", upstream: "refs/remotes/origin/main", track: "[behind 2]"), Ref("refs/heads/old", upstream: "refs/remotes/origin/old", track: "[gone]"));
+            var s = Refs(Ref("refs/heads/main", upstream: "refs/remotes/origin/main"), Ref("refs/remotes/origin/HEAD", "refs/remotes/origin/main"));
             Assert.Equal("origin/main", s.Branch("main")!.UpstreamShort);
-            Assert.False(s.Branch("main")!.UpstreamGone);
-            Assert.True(s.Branch("old")!.UpstreamGone);
+            Assert.Equal("refs/remotes/origin/main", s.Branch("main")!.Upstream);
+            Assert.Equal("refs/remotes/origin/main", s["refs/remotes/origin/HEAD"]!.Symref);
+            Assert.Null(s.Branch("main")!.Symref);
             Assert.False(s.HasBranch("nope"));
+        }
+
+        [Fact]
+        public void A_gone_upstream_is_not_a_target_and_the_branch_is_judged_against_the_local_default()
+        {
+            using var sb = GitSandbox.Create();
+            sb.Git(sb.RepoPath, "update-ref", "refs/remotes/origin/main", "main");
+            sb.Git(sb.RepoPath, "config", "remote.origin.url", "https://example.invalid/repo.git");
+            sb.Git(sb.RepoPath, "config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*");
+            sb.Git(sb.RepoPath, "config", "branch.main.remote", "origin");
+            sb.Git(sb.RepoPath, "config", "branch.main.merge", "refs/heads/main");
+            var git = new Worktrunk.Git.GitRunner(new RecordingSink());
+            var withUpstream = RefSnapshot.Read(git, sb.RepoPath, "refs/heads/");
+            Assert.Equal("refs/remotes/origin/main", withUpstream.Branch("main")!.Upstream);
+            Assert.Equal(new[] { "main" }, IntegrationChecker.Targets(git, sb.RepoPath, "main", withUpstream, out var basis).Select(t => t.Name));
+            Assert.Equal(new[] { "refs/heads/main", "refs/remotes/origin/main" }, basis.Select(b => b.Ref));
+
+            sb.Git(sb.RepoPath, "update-ref", "-d", "refs/remotes/origin/main");
+            var gone = RefSnapshot.Read(git, sb.RepoPath, "refs/heads/");
+            var targets = IntegrationChecker.Targets(git, sb.RepoPath, "main", gone, out basis);
+            Assert.Equal(new[] { "main" }, targets.Select(t => t.Name));
+            Assert.Equal(new[] { "refs/heads/main" }, basis.Select(b => b.Ref));
         }
 
         [Fact]

@@ -55,7 +55,7 @@ namespace Worktrunk.Core.Tests.Tether
             using var guardian = Guardian(TimeSpan.FromSeconds(5));
             guardian.Arm(pgid);
             guardian.Abandon();
-            Assert.True(TestProcesses.WaitUntil(tree.AllGone, TimeSpan.FromSeconds(10)), "survivors: " + string.Join(", ", tree.Survivors()));
+            Assert.True(TestProcesses.WaitUntil(tree.AllGone, TimeSpan.FromSeconds(10)), "survivors: " + tree.Survivors());
             Assert.True(TestProcesses.WaitUntil(() => !TestProcesses.IsAlive(guardian.Pid), TimeSpan.FromSeconds(10)));
             Reap(guardian.Pid);
             Reap(pgid);
@@ -69,7 +69,7 @@ namespace Worktrunk.Core.Tests.Tether
             guardian.Arm(pgid);
             var clock = Stopwatch.StartNew();
             guardian.Abandon();
-            Assert.True(TestProcesses.WaitUntil(tree.AllGone, TimeSpan.FromSeconds(10)), "survivors: " + string.Join(", ", tree.Survivors()));
+            Assert.True(TestProcesses.WaitUntil(tree.AllGone, TimeSpan.FromSeconds(10)), "survivors: " + tree.Survivors());
             Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(400), $"killed after {clock.Elapsed}, before the grace period");
             Reap(guardian.Pid);
             Reap(pgid);

@@ -84,7 +84,7 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.True(supervising.Join(TimeSpan.FromSeconds(20)), "the supervisor did not notice the removal");
             Assert.Null(failure);
             Assert.Equal(WtTetherEndReason.WorktreeRemoved, result!.Reason);
-            Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+            Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
         }
     }
 }

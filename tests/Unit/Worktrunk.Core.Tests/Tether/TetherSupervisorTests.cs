@@ -73,7 +73,7 @@ namespace Worktrunk.Core.Tests.Tether
                 var result = Await(run);
 
                 Assert.Equal(WtTetherEndReason.WorktreeRemoved, result.Reason);
-                Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+                Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
                 Assert.Equal(15, result.Signal);
                 Assert.Null(result.ExitCode);
                 Assert.False(result.Failed);
@@ -95,7 +95,7 @@ namespace Worktrunk.Core.Tests.Tether
                 TestFiles.DeleteTree(worktree);
                 var result = Await(run);
                 Assert.Equal(WtTetherEndReason.WorktreeRemoved, result.Reason);
-                Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+                Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
             }
         }
 
@@ -111,7 +111,7 @@ namespace Worktrunk.Core.Tests.Tether
                 Directory.Move(worktree, Path.Combine(_sandbox.CommonDir, "wt", "trash", "agent-mv-1"));
                 var result = Await(run);
                 Assert.Equal(WtTetherEndReason.WorktreeRemoved, result.Reason);
-                Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+                Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
             }
         }
 
@@ -136,7 +136,7 @@ namespace Worktrunk.Core.Tests.Tether
                 Assert.Null(result.Signal);
                 Assert.True(result.Failed);
                 Assert.Equal(3, result.LastExitCode);
-                Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+                Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
                 Assert.True(Directory.Exists(worktree), "a self-exit must not touch the worktree");
             }
         }
@@ -155,7 +155,7 @@ namespace Worktrunk.Core.Tests.Tether
                 var result = Await(run);
 
                 // Checked the instant Run returned, with no grace for stragglers.
-                Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+                Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
                 Assert.Equal(WtTetherEndReason.Stopped, result.Reason);
                 Assert.Equal(15, result.Signal);
                 Assert.True(Directory.Exists(worktree));
@@ -179,7 +179,7 @@ namespace Worktrunk.Core.Tests.Tether
                 cts.Cancel();
                 Assert.True(((IAsyncResult)run).AsyncWaitHandle.WaitOne(Generous));
                 Assert.IsType<OperationCanceledException>(run.Exception!.InnerException);
-                Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+                Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
             }
         }
 
@@ -189,7 +189,7 @@ namespace Worktrunk.Core.Tests.Tether
             var worktree = _sandbox.AddWorktree("agent-dispose");
             var (supervisor, tree) = StartTree(worktree, "stay");
             supervisor.Dispose();
-            Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+            Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
             Assert.Throws<InvalidOperationException>(() => supervisor.Run(CancellationToken.None));
         }
 
@@ -206,7 +206,7 @@ namespace Worktrunk.Core.Tests.Tether
             TestFiles.DeleteTree(worktree);
             var result = Await(run);
 
-            Assert.True(tree.AllGone(), "survivors: " + string.Join(", ", tree.Survivors()));
+            Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
             Assert.Equal(9, result.Signal);
             Assert.Equal(WtTetherEndReason.WorktreeRemoved, result.Reason);
             Assert.Contains(_sink.Messages, m => m.EndsWith(": SIGKILL after the grace period.", StringComparison.Ordinal));

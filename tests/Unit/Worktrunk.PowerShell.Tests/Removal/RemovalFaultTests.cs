@@ -184,11 +184,15 @@ namespace Worktrunk.PowerShell.Tests.Removal
                     Assert.Equal(53, Directory.GetFiles(staged, "*", SearchOption.AllDirectories).Length);
                     break;
                 case "AfterUnregister":
-                    // Unregistered; the branch was decided beside the unregister (integrated: deleted).
+                    // Unregistered: the worktree and its registration are both in the trash, whole;
+                    // the branch is decided after this step, so it is still there.
                     Assert.False(Directory.Exists(victim));
                     Assert.Null(record);
-                    Assert.Equal(53, Directory.GetFiles(Assert.Single(Trash(sb)), "*", SearchOption.AllDirectories).Length);
-                    Assert.False(BranchExists(sb, "victim"));
+                    Assert.False(Directory.Exists(registration));
+                    Assert.Equal(2, Trash(sb).Length);
+                    Assert.Equal(53, Directory.GetFiles(Trash(sb).Single(t => !IsRegistration(t)), "*", SearchOption.AllDirectories).Length);
+                    Assert.True(File.Exists(Path.Combine(Trash(sb).Single(IsRegistration), "gitdir")));
+                    Assert.True(BranchExists(sb, "victim"));
                     break;
                 case "DuringDeletion":
                     Assert.False(Directory.Exists(victim));
@@ -200,14 +204,15 @@ namespace Worktrunk.PowerShell.Tests.Removal
                     break;
             }
 
-            // A later run finishes what the killed one started (after AfterUnregister only the trash is left).
-            if (step != "DuringDeletion" && step != "AfterUnregister")
+            // A later run finishes what the killed one started (after AfterUnregister only the branch
+            // and the trash are left; after DuringDeletion only the trash).
+            if (step != "DuringDeletion")
             {
                 using var ps = new PowerShellSession(sb.RepoPath);
                 var again = ps.Invoke("Remove-WtWorktree -Branch victim -Wait -PassThru");
                 Assert.Empty(again.Errors);
                 var r = again.Single<WtRemovalResult>();
-                var expectedKind = step == "AfterRename" ? WtRemovalKind.StaleEntry : WtRemovalKind.Worktree;
+                var expectedKind = step == "AfterRename" ? WtRemovalKind.StaleEntry : step == "AfterUnregister" ? WtRemovalKind.BranchOnly : WtRemovalKind.Worktree;
                 Assert.Equal(expectedKind, r.Kind);
                 Assert.Equal(WtBranchOutcome.Deleted, r.BranchOutcome);
             }
@@ -254,11 +259,17 @@ namespace Worktrunk.PowerShell.Tests.Removal
 
             AssertConsistent(sb);
             Assert.False(Directory.Exists(victim));
-            Assert.Single(Trash(sb));
+
+            // rm was stopped inside the staged worktree (its first argument); the registration after it may remain too.
+            Assert.Single(Trash(sb), t => !IsRegistration(t));
+            Assert.InRange(Trash(sb).Length, 1, 2);
             Assert.False(BranchExists(sb, "victim"));
             Assert.Equal(new[] { sb.RepoPath, sibling }, Listing(sb).Select(r => r.Path));
             SweepADayLater(sb);
         }
+
+        /// <summary>A trash entry holding a worktree's moved registration (RegistrationRemover), not its files.</summary>
+        private static bool IsRegistration(string entry) => Path.GetFileName(entry).Contains(".registration-", StringComparison.Ordinal);
 
         private const int SIGSTOP = 19;
 
@@ -335,6 +346,32 @@ namespace Worktrunk.PowerShell.Tests.Removal
             var outcomes = new[] { a.Finish(), b.Finish() };
             Assert.Equal(1, outcomes.Count(o => o.StartsWith("OK", StringComparison.Ordinal)));
             Assert.Contains(outcomes.Single(o => !o.StartsWith("OK", StringComparison.Ordinal)), new[] { "RemovalRaced", "BranchNotFound", "WorktreeNotFound" });
+            Assert.False(Directory.Exists(victim));
+            Assert.Equal(new[] { sb.RepoPath, sibling }, Listing(sb).Select(r => r.Path));
+            AssertConsistent(sb);
+        }
+
+        [Fact]
+        public void A_removal_planned_after_another_unregistered_the_worktree_waits_and_reports_the_branch_gone()
+        {
+            using var procs = new TestProcesses();
+            using var sb = GitSandbox.Create();
+            var (victim, sibling, _) = Fixture(sb);
+
+            // A has unregistered the worktree and holds the lock, its branch decision still to come.
+            var a = Start(procs, sb, string.Format(Report, "-Wait"), "AfterUnregister");
+            a.WaitPaused();
+
+            // B plans now: no worktree holds victim, so it plans the branch alone, and stops before the lock.
+            var b = Start(procs, sb, string.Format(Report, "-Wait"), "BeforeLock");
+            b.WaitPaused();
+            Assert.True(BranchExists(sb, "victim"));
+            a.Release();
+            Assert.Equal("OK Staged Deleted", a.Finish());
+
+            // Under the lock B re-checks and finds the branch gone: not a second success.
+            b.Release();
+            Assert.Equal("BranchNotFound", b.Finish());
             Assert.False(Directory.Exists(victim));
             Assert.Equal(new[] { sb.RepoPath, sibling }, Listing(sb).Select(r => r.Path));
             AssertConsistent(sb);

@@ -101,6 +101,47 @@ namespace Worktrunk.PowerShell.Tests.Removal
         }
 
         [Fact]
+        public void The_default_branch_named_by_init_defaultBranch_is_guarded_from_every_config_scope()
+        {
+            // This assembly runs its tests one at a time, so the process environment may change here.
+            using var sb = GitSandbox.Create();
+            sb.Git(sb.RepoPath, "branch", "trunk");
+            var wt = Path.Combine(sb.Root, "wt-trunk");
+            sb.Git(sb.RepoPath, "worktree", "add", "-q", wt, "trunk");
+            var system = Path.Combine(sb.Root, "system-gitconfig");
+            File.WriteAllText(system, "[init]\n\tdefaultBranch = trunk\n");
+            var savedNoSystem = System.Environment.GetEnvironmentVariable("GIT_CONFIG_NOSYSTEM");
+            var savedSystem = System.Environment.GetEnvironmentVariable("GIT_CONFIG_SYSTEM");
+            try
+            {
+                System.Environment.SetEnvironmentVariable("GIT_CONFIG_NOSYSTEM", null);
+                System.Environment.SetEnvironmentVariable("GIT_CONFIG_SYSTEM", system);
+                using var ps = new PowerShellSession(sb.RepoPath);
+
+                // The system file: only git knows where its build keeps it, so git is asked, once per process.
+                var first = ps.Invoke("Remove-WtWorktree -Branch trunk -Verbose");
+                Assert.Equal("DefaultBranchRefused" + Suffix, Assert.Single(first.Errors).FullyQualifiedErrorId);
+                Assert.Contains(first.Verbose, v => v.Contains("config --list --show-scope --includes -z", System.StringComparison.Ordinal));
+                var second = ps.Invoke("Remove-WtWorktree -Path $args[0] -Verbose", wt);
+                Assert.Equal("DefaultBranchRefused" + Suffix, Assert.Single(second.Errors).FullyQualifiedErrorId);
+                Assert.DoesNotContain(second.Verbose, v => v.Contains(" config ", System.StringComparison.Ordinal));
+
+                // The repository's own config outranks it, read from the file: main is the default again.
+                sb.Git(sb.RepoPath, "config", "init.defaultBranch", "main");
+                var third = ps.Invoke("Remove-WtWorktree -Branch trunk -Wait -PassThru -Verbose");
+                Assert.Empty(third.Errors);
+                Assert.Equal(WtBranchOutcome.Deleted, third.Single<WtRemovalResult>().BranchOutcome);
+                Assert.DoesNotContain(third.Verbose, v => v.Contains(" config ", System.StringComparison.Ordinal));
+                Assert.False(Directory.Exists(wt));
+            }
+            finally
+            {
+                System.Environment.SetEnvironmentVariable("GIT_CONFIG_NOSYSTEM", savedNoSystem);
+                System.Environment.SetEnvironmentVariable("GIT_CONFIG_SYSTEM", savedSystem);
+            }
+        }
+
+        [Fact]
         public void The_dirty_gate_sees_untracked_files_even_when_status_showUntrackedFiles_is_no()
         {
             using var sb = GitSandbox.Create();

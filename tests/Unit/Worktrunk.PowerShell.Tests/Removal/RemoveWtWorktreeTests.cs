@@ -58,7 +58,8 @@ namespace Worktrunk.PowerShell.Tests.Removal
             Assert.Empty(r.Errors);
             Assert.Contains(r.Verbose, v => v.Contains("status --porcelain -z --untracked-files=normal --ignore-submodules=none", StringComparison.Ordinal));
             Assert.Contains(r.Verbose, v => v.Contains("fsmonitor--daemon stop", StringComparison.Ordinal) || v.StartsWith("No fsmonitor daemon serves", StringComparison.Ordinal));
-            Assert.Contains(r.Verbose, v => v.Contains("update-ref -d refs/heads/feature", StringComparison.Ordinal));
+            Assert.Contains(r.Verbose, v => v.Contains("update-ref --stdin -z <<< 'verify refs/heads/main ", StringComparison.Ordinal) && v.Contains("; delete refs/heads/feature ", StringComparison.Ordinal));
+            Assert.Contains(r.Verbose, v => v.StartsWith("rename '", StringComparison.Ordinal) && v.Contains("wt-feature.registration-", StringComparison.Ordinal));
             Assert.DoesNotContain(r.Verbose, v => v.Contains("worktree prune", StringComparison.Ordinal));
         }
 
