@@ -166,5 +166,23 @@ namespace Worktrunk.Interop
         [DllImport(Lib, SetLastError = true)] internal static extern int waitid(int idtype, int id, byte* infop, int options);
         [DllImport(Lib, SetLastError = true)] internal static extern int pipe2(int* fds, int flags);
         [DllImport(Lib, SetLastError = true)] internal static extern IntPtr write(int fd, byte* buf, IntPtr count);
+
+        // ---- Renames ----
+        // For src/Worktrunk.Core/IO/NoReplaceRename.cs: a rename the kernel refuses when the
+        // destination exists (Linux renameat2 RENAME_NOREPLACE, glibc 2.28+; macOS renamex_np
+        // RENAME_EXCL), so moving a directory into the trash can never replace anything.
+
+        internal const int AT_FDCWD_LINUX = -100;
+        internal const uint RENAME_NOREPLACE_LINUX = 1;
+        internal const uint RENAME_EXCL_MACOS = 0x4;
+        internal const int EEXIST = 17;
+        internal const int EXDEV = 18;
+        internal const int EINVAL = 22;
+        internal const int ENOTSUP_MACOS = 45;
+        internal const int ENOTEMPTY_LINUX = 39;
+        internal const int ENOTEMPTY_MACOS = 66;
+
+        [DllImport(Lib, SetLastError = true)] internal static extern int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+        [DllImport(Lib, SetLastError = true)] internal static extern int renamex_np(string from, string to, uint flags);
     }
 }

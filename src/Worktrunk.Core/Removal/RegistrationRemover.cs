@@ -59,7 +59,7 @@ namespace Worktrunk.Removal
                     try
                     {
                         sink.Verbose("rename '" + registration + "' -> '" + destination + "'   (unregisters the worktree, as `git worktree remove` would)");
-                        (rename ?? Directory.Move)(registration, destination);
+                        (rename ?? NoReplaceRename.Move)(registration, destination);
                         TryRemoveEmpty(root);
                         return destination;
                     }

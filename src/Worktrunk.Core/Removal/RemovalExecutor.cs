@@ -33,7 +33,7 @@
 //   refused by a handle falls back to `git worktree remove`. Background deletion on Windows is
 //   `cmd /c rd /s /q` (BackgroundDeleter).
 // Test seams (internal): OnStep is called at each RemovalStep (fault and race injection);
-//   Rename replaces Directory.Move for both renames (to simulate one refused by a lock); TestPausePoint
+//   Rename replaces NoReplaceRename.Move for both renames (to simulate one refused by a lock); TestPausePoint
 //   pauses at a step when the WORKTRUNK_TEST_PAUSE_* variables are set (kill tests).
 
 using System;
@@ -68,7 +68,7 @@ namespace Worktrunk.Removal
         internal Action<RemovalStep>? OnStep { get; set; }
 
         /// <summary>Moves a directory without replacing an existing destination; throws IOException on failure.</summary>
-        internal Action<string, string> Rename { get; set; } = Directory.Move;
+        internal Action<string, string> Rename { get; set; } = NoReplaceRename.Move;
 
         /// <summary>The clock that names trash entries.</summary>
         internal Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
