@@ -13,7 +13,7 @@ namespace Worktrunk.Git
     /// loose file deleted) never makes a ref look absent.
     ///
     /// Declines (false, so the caller asks git) for everything else: the reftable backend or a ref
-    /// storage extension, a loose file that is neither a full object id nor `ref: refs/...`, a
+    /// storage extension, a case-insensitive filesystem (core.ignorecase), a loose file that is neither a full object id nor `ref: refs/...`, a
     /// symbolic ref whose target is itself symbolic, a packed-refs line it does not know, a read error,
     /// Windows.
     /// </summary>
@@ -47,6 +47,13 @@ namespace Worktrunk.Git
                 foreach (var e in config)
                 {
                     if ((e.Section == "extensions" && e.Subsection == null && e.Key == "refstorage") || e.Section == "include" || e.Section == "includeif")
+                    {
+                        return null;
+                    }
+
+                    // A case-insensitive filesystem (git sets core.ignorecase there): the loose file of
+                    // refs/heads/main would also answer for refs/heads/Main. Only git lists names exactly.
+                    if (e.Section == "core" && e.Subsection == null && e.Key == "ignorecase" && !string.Equals(e.Value, "false", StringComparison.OrdinalIgnoreCase))
                     {
                         return null;
                     }

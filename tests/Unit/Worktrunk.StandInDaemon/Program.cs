@@ -7,7 +7,8 @@
 //   no-socket    binds nothing: a process that looks like a daemon but holds no socket
 //   wedged       accepts connections but never reads them (a wedged daemon ignores IPC stop)
 // On SIGTERM (default mode) it dies at once without unlinking the socket, as git's daemon does
-// when killed. It never signals anything.
+// when killed. It never signals anything. It exits by itself when the process that started it
+// dies (WT_STANDIN_PARENT), so an aborted test run or benchmark leaves no stand-in behind.
 // Sockets are made with libc directly (no System.Net): the process then loads only CoreLib and
 // holds about as few descriptors as git's own daemon, which keeps 100 of them cheap to run.
 // Platform: Linux and macOS.
@@ -37,6 +38,7 @@ namespace Worktrunk.StandInDaemon
             // SIG_IGN for ignore-term; otherwise SIG_DFL, so SIGTERM kills at once with no cleanup
             // (replacing the runtime's graceful-shutdown handler).
             signal(SigTerm, ignoreTerm ? (IntPtr)1 : IntPtr.Zero);
+            WatchParent();
 
             if (noSocket || string.IsNullOrEmpty(socketPath))
             {
@@ -79,6 +81,29 @@ namespace Worktrunk.StandInDaemon
                     return 0;
                 }
             }
+        }
+
+        /// <summary>
+        /// Exits when the test or benchmark process that started it (WT_STANDIN_PARENT, its parent at
+        /// start) is gone, so an aborted run leaves no stand-in behind. A stand-in whose parent was
+        /// already someone else at start is left alone. Polls getppid(): no descriptor is opened.
+        /// </summary>
+        private static void WatchParent()
+        {
+            if (!int.TryParse(Environment.GetEnvironmentVariable("WT_STANDIN_PARENT"), out var parent) || getppid() != parent)
+            {
+                return;
+            }
+
+            new Thread(() =>
+            {
+                while (getppid() == parent)
+                {
+                    Thread.Sleep(500);
+                }
+
+                Environment.Exit(0);
+            }) { IsBackground = true, Name = "parent watch" }.Start();
         }
 
         private static bool Bind(int fd, string path)
@@ -169,6 +194,9 @@ namespace Worktrunk.StandInDaemon
 
             return true;
         }
+
+        [DllImport("libc")]
+        private static extern int getppid();
 
         [DllImport("libc", SetLastError = true)]
         private static extern IntPtr signal(int signum, IntPtr handler);

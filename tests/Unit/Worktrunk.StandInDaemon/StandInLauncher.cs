@@ -92,6 +92,9 @@ namespace Worktrunk.StandIn
             }
 
             options.Environment["WT_STANDIN_MODE"] = string.Join(",", modes);
+
+            // The stand-in exits when this process dies without stopping it (an aborted run).
+            options.Environment["WT_STANDIN_PARENT"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
             options.Environment["DOTNET_EnableDiagnostics"] = "0";
             options.Environment["DOTNET_gcServer"] = "0";
             options.Environment["DOTNET_GCHeapHardLimit"] = "0x2000000";

@@ -116,6 +116,12 @@ namespace Worktrunk.Core.Tests.Git
             using var third = GitSandbox.Create();
             third.Git(third.RepoPath, "config", "extensions.refStorage", "files");
             Assert.Null(RefFiles.Open(third.CommonDir));
+
+            // A case-insensitive filesystem, where a loose file answers for names that differ in case.
+            using var fourth = GitSandbox.Create();
+            Assert.NotNull(RefFiles.Open(fourth.CommonDir));
+            fourth.Git(fourth.RepoPath, "config", "core.ignorecase", "true");
+            Assert.Null(RefFiles.Open(fourth.CommonDir));
         }
     }
 }
