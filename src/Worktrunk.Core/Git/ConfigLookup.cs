@@ -41,14 +41,21 @@ namespace Worktrunk.Git
         }
 
         /// <summary>Reads the global and local config files of <paramref name="repository"/> once.</summary>
-        internal static ConfigLookup Load(GitRunner git, RepositoryLocation repository) => new ConfigLookup(git, repository, ReadFiles(repository));
+        internal static ConfigLookup Load(GitRunner git, RepositoryLocation repository) => Load(git, repository, ReadRepositoryConfig(repository.CommonDir));
 
-        /// <summary>One lookup with fresh files: the value as `git config --get` prints it (trimmed), or null when it is not set.</summary>
-        internal static string? Get(GitRunner git, RepositoryLocation repository, string section, string key) => Load(git, repository).Get(section, null, key);
+        /// <summary>
+        /// As <see cref="Load(GitRunner, RepositoryLocation)"/>, with the repository's own config
+        /// already read by <see cref="ReadRepositoryConfig"/> (so a caller that needs it too reads it once).
+        /// </summary>
+        internal static ConfigLookup Load(GitRunner git, RepositoryLocation repository, List<ConfigEntry>? repositoryConfig) =>
+            new ConfigLookup(git, repository, ReadFiles(repositoryConfig));
 
-        /// <summary>One in-process lookup with fresh files; false when only git can answer exactly.</summary>
-        internal static bool TryGet(GitRunner git, RepositoryLocation repository, string section, string key, out string? value) =>
-            Load(git, repository).TryGet(section, null, key, out value);
+        /// <summary>
+        /// The entries of &lt;common&gt;/config, or null when they cannot be read exactly as git reads
+        /// them (unreadable, rejected by the parser, or with an include/includeIf section, whose
+        /// targets only git resolves). A missing file is empty, as it is to git.
+        /// </summary>
+        internal static List<ConfigEntry>? ReadRepositoryConfig(string commonDir) => ReadFile(Path.Combine(commonDir, "config"));
 
         /// <summary>The value as `git config --get` prints it (trimmed), or null when it is not set; runs git when it must.</summary>
         internal string? Get(string section, string? subsection, string key)
@@ -94,9 +101,10 @@ namespace Worktrunk.Git
 
         private static string Name(string section, string? subsection, string key) => subsection == null ? section + "." + key : section + "." + subsection + "." + key;
 
-        private static List<ConfigEntry>? ReadFiles(RepositoryLocation repository)
+        /// <summary>The global entries, then <paramref name="repositoryConfig"/>'s, in git's order; null when only git can answer.</summary>
+        private static List<ConfigEntry>? ReadFiles(List<ConfigEntry>? repositoryConfig)
         {
-            if (Platform.IsWindows || HasValue("GIT_CONFIG_PARAMETERS") || HasValue("GIT_CONFIG_COUNT") || HasValue("GIT_CONFIG"))
+            if (repositoryConfig == null || Platform.IsWindows || HasValue("GIT_CONFIG_PARAMETERS") || HasValue("GIT_CONFIG_COUNT") || HasValue("GIT_CONFIG"))
             {
                 return null;
             }
@@ -126,32 +134,27 @@ namespace Worktrunk.Git
                 }
             }
 
-            var local = Path.Combine(repository.CommonDir, "config");
-            files.Add(local);
             var all = new List<ConfigEntry>();
             foreach (var file in files)
             {
-                if (!TryRead(file, out var entries))
+                var entries = ReadFile(file);
+                if (entries == null)
                 {
                     return null;
-                }
-
-                foreach (var e in entries)
-                {
-                    if (e.Section == "include" || e.Section == "includeif")
-                    {
-                        return null;
-                    }
-
-                    if (ReferenceEquals(file, local) && e.Section == "extensions" && e.Subsection == null && e.Key == "worktreeconfig")
-                    {
-                        return null;
-                    }
                 }
 
                 all.AddRange(entries);
             }
 
+            foreach (var e in repositoryConfig)
+            {
+                if (e.Section == "extensions" && e.Subsection == null && e.Key == "worktreeconfig")
+                {
+                    return null;
+                }
+            }
+
+            all.AddRange(repositoryConfig);
             return all;
         }
 
@@ -227,33 +230,40 @@ namespace Worktrunk.Git
             return list;
         }
 
-        private static bool TryRead(string file, out List<ConfigEntry> entries)
+        /// <summary>One config file's entries; empty when it is missing; null when it is not ours to read (see <see cref="ReadRepositoryConfig"/>).</summary>
+        private static List<ConfigEntry>? ReadFile(string file)
         {
-            entries = new List<ConfigEntry>();
             string text;
             try
             {
                 if (!File.Exists(file))
                 {
                     // A missing file is an empty one to git; a directory or other oddity is not ours to judge.
-                    return !Directory.Exists(file);
+                    return Directory.Exists(file) ? null : new List<ConfigEntry>();
                 }
 
                 text = File.ReadAllText(file);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                return false;
+                return null;
             }
 
-            var parsed = ConfigFileParser.Parse(text);
-            if (parsed == null)
+            var entries = ConfigFileParser.Parse(text);
+            if (entries == null)
             {
-                return false;
+                return null;
             }
 
-            entries = parsed;
-            return true;
+            foreach (var e in entries)
+            {
+                if (e.Section == "include" || e.Section == "includeif")
+                {
+                    return null;
+                }
+            }
+
+            return entries;
         }
 
         private static bool HasValue(string variable) => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable));

@@ -29,42 +29,56 @@ namespace Worktrunk.Git
         }
 
         /// <summary>A reader for <paramref name="commonDir"/>, or null when it is not the plain files backend.</summary>
-        internal static RefFiles? Open(string commonDir)
+        internal static RefFiles? Open(string commonDir) => Open(commonDir, ConfigLookup.ReadRepositoryConfig(commonDir));
+
+        /// <summary>As <see cref="Open(string)"/>, with &lt;common&gt;/config already read (ConfigLookup.ReadRepositoryConfig; null: not readable exactly).</summary>
+        internal static RefFiles? Open(string commonDir, List<ConfigEntry>? repositoryConfig)
         {
-            if (Platform.IsWindows || Directory.Exists(Path.Combine(commonDir, "reftable")))
+            if (Platform.IsWindows || repositoryConfig == null || Directory.Exists(Path.Combine(commonDir, "reftable")))
             {
                 return null;
             }
 
-            try
+            foreach (var e in repositoryConfig)
             {
-                var config = ConfigFileParser.Parse(File.ReadAllText(Path.Combine(commonDir, "config")));
-                if (config == null)
+                if (e.Section == "extensions" && e.Subsection == null && e.Key == "refstorage")
                 {
                     return null;
                 }
 
-                foreach (var e in config)
+                // A case-insensitive filesystem (git sets core.ignorecase there): the loose file of
+                // refs/heads/main would also answer for refs/heads/Main. Only git lists names exactly.
+                if (e.Section == "core" && e.Subsection == null && e.Key == "ignorecase" && !string.Equals(e.Value, "false", StringComparison.OrdinalIgnoreCase))
                 {
-                    if ((e.Section == "extensions" && e.Subsection == null && e.Key == "refstorage") || e.Section == "include" || e.Section == "includeif")
-                    {
-                        return null;
-                    }
-
-                    // A case-insensitive filesystem (git sets core.ignorecase there): the loose file of
-                    // refs/heads/main would also answer for refs/heads/Main. Only git lists names exactly.
-                    if (e.Section == "core" && e.Subsection == null && e.Key == "ignorecase" && !string.Equals(e.Value, "false", StringComparison.OrdinalIgnoreCase))
-                    {
-                        return null;
-                    }
+                    return null;
                 }
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                return null;
             }
 
             return new RefFiles(commonDir);
+        }
+
+        /// <summary>
+        /// Parses the text of a loose ref or HEAD file as git does: `ref: &lt;target&gt;` (a symbolic
+        /// ref, target under refs/) or a full lower-case object id. False for anything else.
+        /// </summary>
+        internal static bool TryParse(string text, out string? sha, out string? target)
+        {
+            sha = null;
+            target = null;
+            if (text.StartsWith("ref:", StringComparison.Ordinal))
+            {
+                target = text.Substring(4).Trim(' ', '\t', '\n', '\r');
+                return target.StartsWith("refs/", StringComparison.Ordinal);
+            }
+
+            var id = text.TrimEnd('\n');
+            if (!IsObjectId(id))
+            {
+                return false;
+            }
+
+            sha = id;
+            return true;
         }
 
         /// <summary>
@@ -123,21 +137,7 @@ namespace Worktrunk.Git
             var loose = Path.Combine(_common, name);
             if (File.Exists(loose))
             {
-                var text = File.ReadAllText(loose);
-                if (text.StartsWith("ref:", StringComparison.Ordinal))
-                {
-                    target = text.Substring(4).Trim(' ', '\t', '\n', '\r');
-                    return target.StartsWith("refs/", StringComparison.Ordinal);
-                }
-
-                var id = text.TrimEnd('\n');
-                if (!IsObjectId(id))
-                {
-                    return false;
-                }
-
-                sha = id;
-                return true;
+                return TryParse(File.ReadAllText(loose), out sha, out target);
             }
 
             if (Directory.Exists(loose))
@@ -218,7 +218,8 @@ namespace Worktrunk.Git
             return true;
         }
 
-        private static bool IsObjectId(string s)
+        /// <summary>A full object id as git writes it: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits.</summary>
+        internal static bool IsObjectId(string s)
         {
             if (s.Length != 40 && s.Length != 64)
             {

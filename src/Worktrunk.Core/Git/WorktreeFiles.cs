@@ -28,7 +28,11 @@ namespace Worktrunk.Git
         /// <summary>The records, or null when only git can list this repository exactly.</summary>
         /// <param name="commonDir">The repository's common dir.</param>
         /// <param name="branchTip">The tip of a full branch ref (refs/heads/x), or null when unknown or symbolic.</param>
-        internal static List<WorktreeRecord>? TryRead(string commonDir, Func<string, string?> branchTip)
+        internal static List<WorktreeRecord>? TryRead(string commonDir, Func<string, string?> branchTip) =>
+            TryRead(commonDir, ConfigLookup.ReadRepositoryConfig(commonDir), branchTip);
+
+        /// <summary>As <see cref="TryRead(string, Func{string, string?})"/>, with &lt;common&gt;/config already read (ConfigLookup.ReadRepositoryConfig).</summary>
+        internal static List<WorktreeRecord>? TryRead(string commonDir, List<ConfigEntry>? repositoryConfig, Func<string, string?> branchTip)
         {
             if (Platform.IsWindows)
             {
@@ -40,7 +44,7 @@ namespace Worktrunk.Git
                 var common = PathUtil.Canonicalize(commonDir);
                 if (!string.Equals(Path.GetFileName(common), ".git", StringComparison.Ordinal) ||
                     Directory.Exists(Path.Combine(common, "reftable")) ||
-                    !PlainConfig(Path.Combine(common, "config"), out var ignoreCase))
+                    !PlainConfig(repositoryConfig, out var ignoreCase))
                 {
                     return null;
                 }
@@ -173,43 +177,39 @@ namespace Worktrunk.Git
                 return false;
             }
 
-            var head = File.ReadAllText(headFile);
-            if (head.StartsWith("ref:", StringComparison.Ordinal))
-            {
-                var target = head.Substring(4).Trim(' ', '\t', '\n', '\r');
-                if (!target.StartsWith("refs/heads/", StringComparison.Ordinal) || target == "refs/heads/.invalid")
-                {
-                    return false;
-                }
-
-                var tip = branchTip(target);
-                if (tip == null)
-                {
-                    // An unborn branch, a symbolic one, or one created after the snapshot: git knows.
-                    return false;
-                }
-
-                record.Head = tip;
-                record.BranchRef = target;
-                return true;
-            }
-
-            var sha = head.TrimEnd('\n');
-            if ((sha.Length != 40 && sha.Length != 64) || !IsLowerHex(sha))
+            if (!RefFiles.TryParse(File.ReadAllText(headFile), out var sha, out var target))
             {
                 return false;
             }
 
-            record.Head = sha;
-            record.IsDetached = true;
+            if (target == null)
+            {
+                record.Head = sha;
+                record.IsDetached = true;
+                return true;
+            }
+
+            if (!target.StartsWith("refs/heads/", StringComparison.Ordinal) || target == "refs/heads/.invalid")
+            {
+                return false;
+            }
+
+            var tip = branchTip(target);
+            if (tip == null)
+            {
+                // An unborn branch, a symbolic one, or one created after the snapshot: git knows.
+                return false;
+            }
+
+            record.Head = tip;
+            record.BranchRef = target;
             return true;
         }
 
         /// <summary>True when the config file is one this reader understands: core.bare = false, nothing that changes the layout.</summary>
-        private static bool PlainConfig(string file, out bool ignoreCase)
+        private static bool PlainConfig(List<ConfigEntry>? entries, out bool ignoreCase)
         {
             ignoreCase = false;
-            var entries = ConfigFileParser.Parse(File.ReadAllText(file));
             if (entries == null)
             {
                 return false;
@@ -218,11 +218,6 @@ namespace Worktrunk.Git
             var bareFalse = false;
             foreach (var e in entries)
             {
-                if (e.Section == "include" || e.Section == "includeif")
-                {
-                    return false;
-                }
-
                 if (e.Section == "extensions" && e.Subsection == null && (e.Key == "worktreeconfig" || e.Key == "refstorage"))
                 {
                     return false;
@@ -312,18 +307,5 @@ namespace Worktrunk.Git
 
         // strbuf_rtrim: trailing isspace (space, \t, \n, \r).
         private static string RTrim(string s) => s.TrimEnd(' ', '\t', '\n', '\r');
-
-        private static bool IsLowerHex(string s)
-        {
-            foreach (var c in s)
-            {
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
     }
 }

@@ -22,6 +22,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
 using Worktrunk.IO;
@@ -162,9 +163,13 @@ namespace Worktrunk.Removal
                 }
 
                 step(RemovalStep.BeforeBranchDelete);
-                var transaction = Transaction(branch, tip, verdict.Basis);
-                var shown = System.Text.Encoding.UTF8.GetString(transaction).TrimEnd('\0').Replace("\0verify", "; verify").Replace("\0delete", "; delete").Replace('\0', ' ');
-                var cas = git.Run(dir, GitAccess.Mutating, new[] { "update-ref", "--stdin", "-z" }, stdin: transaction, stdinDisplay: "'" + shown + "'");
+                var commands = Commands(branch, tip, verdict.Basis);
+                var cas = git.Run(
+                    dir,
+                    GitAccess.Mutating,
+                    new[] { "update-ref", "--stdin", "-z" },
+                    stdin: Transaction(commands),
+                    stdinDisplay: "'" + string.Join("; ", commands.Select(c => c.Verb + " " + c.Ref + " " + c.Sha)) + "'");
                 if (cas.Succeeded)
                 {
                     return new BranchResult(WtBranchOutcome.Deleted, verdict.Phrase, verdict.Level, verdict.Target);
@@ -197,16 +202,22 @@ namespace Worktrunk.Removal
         /// tip, delete refs/heads/<paramref name="branch"/> only at <paramref name="tip"/>; one
         /// transaction, all or nothing.
         /// </summary>
-        internal static byte[] Transaction(string branch, string tip, IReadOnlyList<(string Ref, string Sha)> basis)
+        internal static byte[] Transaction(string branch, string tip, IReadOnlyList<(string Ref, string Sha)> basis) => Transaction(Commands(branch, tip, basis));
+
+        private static byte[] Transaction(List<(string Verb, string Ref, string Sha)> commands) =>
+            System.Text.Encoding.UTF8.GetBytes(string.Concat(commands.Select(c => c.Verb + " " + c.Ref + "\0" + c.Sha + "\0")));
+
+        /// <summary>The transaction's commands: verify each tip of <paramref name="basis"/>, then delete the branch at <paramref name="tip"/>.</summary>
+        private static List<(string Verb, string Ref, string Sha)> Commands(string branch, string tip, IReadOnlyList<(string Ref, string Sha)> basis)
         {
-            var text = new System.Text.StringBuilder();
+            var commands = new List<(string, string, string)>();
             foreach (var (name, sha) in basis)
             {
-                text.Append("verify ").Append(name).Append('\0').Append(sha).Append('\0');
+                commands.Add(("verify", name, sha));
             }
 
-            text.Append("delete refs/heads/").Append(branch).Append('\0').Append(tip).Append('\0');
-            return System.Text.Encoding.UTF8.GetBytes(text.ToString());
+            commands.Add(("delete", "refs/heads/" + branch, tip));
+            return commands;
         }
 
         private static RefSnapshot ReadFresh(GitRunner git, RemovalContext context, string branch, BranchMode mode) =>

@@ -38,11 +38,13 @@ namespace Worktrunk.Removal
         internal static string? TryMoveToTrash(string gitDir, string commonDir, DateTimeOffset now, IDiagnosticSink sink, Action<string, string>? rename = null)
         {
             string root;
+            string registration;
+            string id;
             try
             {
                 root = PathUtil.Canonicalize(Path.Combine(commonDir, "worktrees"));
-                var registration = PathUtil.TrimEnd(Path.GetFullPath(gitDir));
-                var id = Path.GetFileName(registration);
+                registration = PathUtil.TrimEnd(Path.GetFullPath(gitDir));
+                id = Path.GetFileName(registration);
                 var parent = Path.GetDirectoryName(registration);
                 if (id.Length == 0 || id == "." || id == ".." || parent == null ||
                     !string.Equals(parent, root, PathUtil.Comparison) ||
@@ -51,30 +53,22 @@ namespace Worktrunk.Removal
                     sink.Debug("registration not moved in-process (not a plain directory of " + root + "): " + gitDir);
                     return null;
                 }
-
-                Directory.CreateDirectory(TrashPaths.TrashDir(commonDir));
-                for (var attempt = 0; attempt < 3; attempt++)
-                {
-                    var destination = TrashPaths.NewEntryPath(commonDir, id + ".registration", now);
-                    try
-                    {
-                        sink.Verbose("rename '" + registration + "' -> '" + destination + "'   (unregisters the worktree, as `git worktree remove` would)");
-                        (rename ?? NoReplaceRename.Move)(registration, destination);
-                        TryRemoveEmpty(root);
-                        return destination;
-                    }
-                    catch (IOException) when (Directory.Exists(destination) || File.Exists(destination))
-                    {
-                        // Another removal took the name between the check and the rename: pick the next one.
-                    }
-                }
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException)
             {
                 sink.Verbose("Moving the registration into the trash failed (" + e.Message + "); unregistering with git instead.");
+                return null;
             }
 
-            return null;
+            var moved = TrashMove.TryMoveIn(commonDir, registration, id + ".registration", now, rename ?? NoReplaceRename.Move, sink, out var failure, "unregisters the worktree, as `git worktree remove` would");
+            if (moved == null)
+            {
+                sink.Verbose("Moving the registration into the trash failed (" + failure + "); unregistering with git instead.");
+                return null;
+            }
+
+            TryRemoveEmpty(root);
+            return moved;
         }
 
         private static void TryRemoveEmpty(string directory)

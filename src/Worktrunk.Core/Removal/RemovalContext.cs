@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
-using System.Threading.Tasks;
 using Worktrunk.Git;
 using Worktrunk.IO;
 
@@ -86,8 +84,9 @@ namespace Worktrunk.Removal
         internal static RemovalContext Load(RepositoryLocation repository, GitRunner git, string? currentLocation)
         {
             var dir = repository.RunDirectory;
-            var config = ConfigLookup.Load(git, repository);
-            var files = RefFiles.Open(repository.CommonDir);
+            var repositoryConfig = ConfigLookup.ReadRepositoryConfig(repository.CommonDir);
+            var config = ConfigLookup.Load(git, repository, repositoryConfig);
+            var files = RefFiles.Open(repository.CommonDir, repositoryConfig);
             RefSnapshot refs;
             if (files != null)
             {
@@ -100,7 +99,7 @@ namespace Worktrunk.Removal
             }
 
             List<WtWorktree> worktrees;
-            var records = WorktreeFiles.TryRead(repository.CommonDir, name => refs[name] is RefEntry e && e.Symref == null ? e.Sha : null);
+            var records = WorktreeFiles.TryRead(repository.CommonDir, repositoryConfig, name => refs[name] is RefEntry e && e.Symref == null ? e.Sha : null);
             if (records != null)
             {
                 git.Sink.Debug($"worktree list read from the registration files: {records.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)} worktrees");
@@ -149,18 +148,6 @@ namespace Worktrunk.Removal
             }
 
             return RefSnapshot.Read(git, dir, name)[name];
-        }
-
-        private static T Await<T>(Task<T> task)
-        {
-            try
-            {
-                return task.GetAwaiter().GetResult();
-            }
-            catch (AggregateException e) when (e.InnerException != null)
-            {
-                throw e.InnerException;
-            }
         }
     }
 }

@@ -375,38 +375,13 @@ namespace Worktrunk.Removal
         /// <summary>Renames the directory into the trash; the staged path, or null when the rename failed (the caller falls back).</summary>
         private string? TryStage(string path, string commonDir)
         {
-            try
+            var staged = TrashMove.TryMoveIn(commonDir, path, path, Clock(), Rename, _sink, out var failure);
+            if (staged == null)
             {
-                Directory.CreateDirectory(TrashPaths.TrashDir(commonDir));
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                _sink.Verbose("Cannot create the trash folder: " + e.Message);
-                return null;
+                _sink.Verbose("The rename into the trash failed (" + failure + "); removing in place with git instead.");
             }
 
-            for (var attempt = 0; attempt < 3; attempt++)
-            {
-                var destination = TrashPaths.NewEntryPath(commonDir, path, Clock());
-                try
-                {
-                    _sink.Verbose("rename '" + path + "' -> '" + destination + "'");
-                    Rename(path, destination);
-                    return destination;
-                }
-                catch (Exception e) when ((e is IOException || e is UnauthorizedAccessException) && Directory.Exists(path) && (Directory.Exists(destination) || File.Exists(destination)))
-                {
-                    // Another removal took the name between the check and the rename: pick the next one.
-                    _sink.Debug("trash name taken: " + destination);
-                }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is PlatformNotSupportedException)
-                {
-                    _sink.Verbose("The rename into the trash failed (" + e.Message + "); removing in place with git instead.");
-                    return null;
-                }
-            }
-
-            return null;
+            return staged;
         }
 
         private DeletionStats DeleteNow(string commonDir, string entry, bool quiet = false)

@@ -97,23 +97,25 @@ namespace Worktrunk.Removal
         private static bool TryHead(string gitDir, out string? branch)
         {
             branch = null;
-            var head = File.ReadAllText(System.IO.Path.Combine(gitDir, "HEAD")).Trim();
-            const string Ref = "ref: ";
-            if (head.StartsWith(Ref, StringComparison.Ordinal))
+            if (!RefFiles.TryParse(File.ReadAllText(System.IO.Path.Combine(gitDir, "HEAD")), out _, out var target))
             {
-                var target = head.Substring(Ref.Length).Trim();
-                if (target == "refs/heads/.invalid" || !target.StartsWith("refs/heads/", StringComparison.Ordinal))
-                {
-                    // The reftable backend (or something unusual): not plain files.
-                    return false;
-                }
+                return false;
+            }
 
-                branch = WorktreeListParser.ShortBranchName(target);
+            if (target == null)
+            {
+                // Detached: a full object id.
                 return true;
             }
 
-            // Detached: a full object id.
-            return head.Length >= 40;
+            if (target == "refs/heads/.invalid" || !target.StartsWith("refs/heads/", StringComparison.Ordinal))
+            {
+                // The reftable backend (or something unusual): not plain files.
+                return false;
+            }
+
+            branch = WorktreeListParser.ShortBranchName(target);
+            return true;
         }
 
         private static string? RebaseBranch(string gitDir)

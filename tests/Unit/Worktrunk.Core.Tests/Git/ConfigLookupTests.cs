@@ -106,7 +106,8 @@ namespace Worktrunk.Core.Tests.Git
             if (git.Code == 128)
             {
                 // git cannot read the repository's config at all: neither can we.
-                Assert.False(ConfigLookup.TryGet(new GitRunner(new RecordingSink()), RepositoryLocator.Locate(sb.RepoPath, new GitRunner(new RecordingSink())), "init", "defaultBranch", out _));
+                var gitRunner = new GitRunner(new RecordingSink());
+                Assert.False(ConfigLookup.Load(gitRunner, RepositoryLocator.Locate(sb.RepoPath, gitRunner)).TryGet("init", null, "defaultBranch", out _));
                 return;
             }
 
@@ -114,13 +115,13 @@ namespace Worktrunk.Core.Tests.Git
             var sink = new RecordingSink();
             var runner = new GitRunner(sink);
             var repo = RepositoryLocator.Locate(sb.RepoPath, runner);
-            var inProcess = ConfigLookup.TryGet(runner, repo, "init", "defaultBranch", out var value);
+            var inProcess = ConfigLookup.Load(runner, repo).TryGet("init", null, "defaultBranch", out var value);
             if (inProcess)
             {
                 Assert.Equal(expected, value);
             }
 
-            Assert.Equal(expected, ConfigLookup.Get(runner, repo, "init", "defaultBranch"));
+            Assert.Equal(expected, ConfigLookup.Load(runner, repo).Get("init", null, "defaultBranch"));
 
             // Includes and valueless keys are git's to resolve.
             if (text.Contains("[include]", StringComparison.Ordinal) || text.Contains(" defaultBranch\n", StringComparison.Ordinal))
@@ -137,7 +138,7 @@ namespace Worktrunk.Core.Tests.Git
             var sink = new RecordingSink();
             var runner = new GitRunner(sink);
             var repo = RepositoryLocator.Locate(sb.RepoPath, runner);
-            Assert.Equal("trunk", ConfigLookup.Get(runner, repo, "init", "defaultBranch"));
+            Assert.Equal("trunk", ConfigLookup.Load(runner, repo).Get("init", null, "defaultBranch"));
             Assert.DoesNotContain(sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal));
         }
 
@@ -150,8 +151,8 @@ namespace Worktrunk.Core.Tests.Git
             var sink = new RecordingSink();
             var runner = new GitRunner(sink);
             var repo = RepositoryLocator.Locate(sb.RepoPath, runner);
-            Assert.False(ConfigLookup.TryGet(runner, repo, "init", "defaultBranch", out _));
-            Assert.Equal("wtonly", ConfigLookup.Get(runner, repo, "init", "defaultBranch"));
+            Assert.False(ConfigLookup.Load(runner, repo).TryGet("init", null, "defaultBranch", out _));
+            Assert.Equal("wtonly", ConfigLookup.Load(runner, repo).Get("init", null, "defaultBranch"));
             Assert.Contains(sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal) && v.Contains("config --get init.defaultBranch", StringComparison.Ordinal));
         }
 
