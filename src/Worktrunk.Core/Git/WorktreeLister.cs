@@ -206,7 +206,12 @@ namespace Worktrunk.Git
             }
         }
 
-        private static string? RebaseBranch(string gitDir)
+        /// <summary>
+        /// The branch a rebase in progress in <paramref name="gitDir"/> will return to
+        /// (rebase-merge|rebase-apply/head-name), or null: a worktree being rebased is detached but
+        /// keeps its branch checked out.
+        /// </summary>
+        internal static string? RebaseBranch(string gitDir)
         {
             foreach (var dir in new[] { "rebase-merge", "rebase-apply" })
             {

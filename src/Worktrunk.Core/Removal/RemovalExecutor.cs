@@ -33,8 +33,8 @@
 //   refused by a handle falls back to `git worktree remove`. Background deletion on Windows is
 //   `cmd /c rd /s /q` (BackgroundDeleter).
 // Test seams (internal): OnStep is called at each RemovalStep (fault and race injection);
-//   Rename replaces NoReplaceRename.Move for both renames (to simulate one refused by a lock); TestPausePoint
-//   pauses at a step when the WORKTRUNK_TEST_PAUSE_* variables are set (kill tests).
+//   Rename replaces NoReplaceRename.Move for both renames (to simulate one refused by a lock);
+//   TestPausePoint pauses at a step when the WORKTRUNK_TEST_PAUSE_* variables are set (kill tests).
 
 using System;
 using System.Collections.Generic;
@@ -117,7 +117,7 @@ namespace Worktrunk.Removal
             string? movedTo;
             WtRemovalMethod method;
             WtDaemonStopResult? daemon;
-            bool? background = null;
+            var deletion = WtDeletionMode.None;
             string? registration = null;
             BranchResult? branch = null;
 
@@ -157,7 +157,7 @@ namespace Worktrunk.Removal
                     if (!wait)
                     {
                         var entries = registration == null ? new[] { staged } : new[] { staged, registration };
-                        background = StartBackground(common, entries);
+                        deletion = StartBackground(common, entries) ? WtDeletionMode.Background : WtDeletionMode.None;
                     }
                     method = WtRemovalMethod.Staged;
                 }
@@ -191,13 +191,8 @@ namespace Worktrunk.Removal
                 }
             }
 
-            var deletion = WtDeletionMode.None;
             long? files = null;
             long? bytes = null;
-            if (background == true)
-            {
-                deletion = WtDeletionMode.Background;
-            }
 
             // The fallback removed the worktree in place: only now can its branch be judged.
             branch ??= BranchDeleter.Delete(_git, context, plan.Branch, plan.Mode, plan.SharedCheckoutPath, Step);

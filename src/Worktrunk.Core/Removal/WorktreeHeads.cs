@@ -51,7 +51,7 @@ namespace Worktrunk.Removal
                         return null;
                     }
 
-                    list.Add(new WorktreeHeads(mainWorktreePath, branch, RebaseBranch(commonDir), false, true));
+                    list.Add(new WorktreeHeads(mainWorktreePath, branch, WorktreeLister.RebaseBranch(commonDir), false, true));
                 }
 
                 var root = System.IO.Path.Combine(commonDir, "worktrees");
@@ -82,7 +82,7 @@ namespace Worktrunk.Removal
 
                     var dotGit = System.IO.Path.Combine(named, ".git");
                     var present = File.Exists(dotGit) || Directory.Exists(dotGit);
-                    list.Add(new WorktreeHeads(named, branch, RebaseBranch(registration), locked, present));
+                    list.Add(new WorktreeHeads(named, branch, WorktreeLister.RebaseBranch(registration), locked, present));
                 }
 
                 return list;
@@ -116,24 +116,6 @@ namespace Worktrunk.Removal
 
             branch = WorktreeListParser.ShortBranchName(target);
             return true;
-        }
-
-        private static string? RebaseBranch(string gitDir)
-        {
-            foreach (var dir in new[] { "rebase-merge", "rebase-apply" })
-            {
-                var file = System.IO.Path.Combine(gitDir, dir, "head-name");
-                if (File.Exists(file))
-                {
-                    var name = File.ReadAllText(file).Trim();
-                    if (name.StartsWith("refs/heads/", StringComparison.Ordinal))
-                    {
-                        return WorktreeListParser.ShortBranchName(name);
-                    }
-                }
-            }
-
-            return null;
         }
     }
 }
