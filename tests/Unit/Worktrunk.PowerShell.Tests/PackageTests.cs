@@ -148,37 +148,13 @@ namespace Worktrunk.PowerShell.Tests
         /// <summary>Runs Worktrunk.Shell without its build-tree module (-NoModule), in a fresh process.</summary>
         private static (int Code, string Stdout, string Stderr) RunShell(string workingDirectory, string script, IDictionary<string, string> environment)
         {
-            Hermetic.Apply();
-            var psi = new ProcessStartInfo(RepoPaths.ShellExecutable)
-            {
-                WorkingDirectory = workingDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-                StandardOutputEncoding = Encoding.UTF8,
-            };
-            foreach (var a in new[] { "-NoProfile", "-NonInteractive", "-NoModule", "-Command", script })
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            psi.Environment.Remove("WORKTRUNK_MODULE");
+            var changes = new Dictionary<string, string?> { ["WORKTRUNK_MODULE"] = null };
             foreach (var kv in environment)
             {
-                psi.Environment[kv.Key] = kv.Value;
+                changes[kv.Key] = kv.Value;
             }
 
-            using var p = Process.Start(psi)!;
-            p.StandardInput.Close();
-            var err = p.StandardError.ReadToEndAsync();
-            var output = p.StandardOutput.ReadToEnd();
-            if (!p.WaitForExit(120000))
-            {
-                p.Kill(true);
-            }
-
-            return (p.ExitCode, output, err.Result);
+            return ShellRun.Run(workingDirectory, new[] { "-NoProfile", "-NonInteractive", "-NoModule", "-Command", script }, changes, TimeSpan.FromMinutes(2));
         }
     }
 }

@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Text;
 using Worktrunk.TestSupport;
@@ -7,7 +9,12 @@ namespace Worktrunk.PowerShell.Tests
     /// <summary>Runs the Worktrunk.Shell console host (the README's way to use the module without pwsh) as a real process.</summary>
     internal static class ShellRun
     {
-        internal static (int Code, string Stdout, string Stderr) Run(string workingDirectory, string command)
+        /// <summary>Runs <paramref name="command"/> non-interactively, 200 columns wide, bounded at a minute.</summary>
+        internal static (int Code, string Stdout, string Stderr) Run(string workingDirectory, string command) =>
+            Run(workingDirectory, new[] { "-NonInteractive", "-Command", command }, new Dictionary<string, string?> { ["COLUMNS"] = "200" }, TimeSpan.FromMinutes(1));
+
+        /// <summary>Runs the shell with <paramref name="arguments"/>; <paramref name="environment"/> changes its environment (null removes a variable).</summary>
+        internal static (int Code, string Stdout, string Stderr) Run(string workingDirectory, IEnumerable<string> arguments, IDictionary<string, string?> environment, TimeSpan timeout)
         {
             Hermetic.Apply();
             var psi = new ProcessStartInfo(RepoPaths.ShellExecutable)
@@ -19,15 +26,28 @@ namespace Worktrunk.PowerShell.Tests
                 UseShellExecute = false,
                 StandardOutputEncoding = Encoding.UTF8,
             };
-            psi.ArgumentList.Add("-NonInteractive");
-            psi.ArgumentList.Add("-Command");
-            psi.ArgumentList.Add(command);
-            psi.Environment["COLUMNS"] = "200";
+            foreach (var a in arguments)
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            foreach (var kv in environment)
+            {
+                if (kv.Value == null)
+                {
+                    psi.Environment.Remove(kv.Key);
+                }
+                else
+                {
+                    psi.Environment[kv.Key] = kv.Value;
+                }
+            }
+
             using var p = Process.Start(psi)!;
             p.StandardInput.Close();
             var err = p.StandardError.ReadToEndAsync();
             var output = p.StandardOutput.ReadToEnd();
-            if (!p.WaitForExit(60000))
+            if (!p.WaitForExit((int)timeout.TotalMilliseconds))
             {
                 p.Kill(true);
             }
