@@ -29,11 +29,16 @@ namespace Worktrunk.Git
         /// <param name="commonDir">The repository's common dir.</param>
         /// <param name="branchTip">The tip of a full branch ref (refs/heads/x), or null when unknown or symbolic.</param>
         internal static List<WorktreeRecord>? TryRead(string commonDir, Func<string, string?> branchTip) =>
-            TryRead(commonDir, ConfigLookup.ReadRepositoryConfig(commonDir), branchTip);
+            TryRead(commonDir, ConfigLookup.ReadRepositoryConfig(commonDir), branchTip, out _);
 
-        /// <summary>As <see cref="TryRead(string, Func{string, string?})"/>, with &lt;common&gt;/config already read (ConfigLookup.ReadRepositoryConfig).</summary>
-        internal static List<WorktreeRecord>? TryRead(string commonDir, List<ConfigEntry>? repositoryConfig, Func<string, string?> branchTip)
+        /// <summary>
+        /// As <see cref="TryRead(string, Func{string, string?})"/>, with &lt;common&gt;/config already
+        /// read (ConfigLookup.ReadRepositoryConfig); <paramref name="registrations"/> gets each linked
+        /// record's registration directory, as WorktreeLister.ReadRegistrations would read it again.
+        /// </summary>
+        internal static List<WorktreeRecord>? TryRead(string commonDir, List<ConfigEntry>? repositoryConfig, Func<string, string?> branchTip, out WorktreeLister.Registrations registrations)
         {
+            registrations = new WorktreeLister.Registrations();
             if (Platform.IsWindows)
             {
                 return null;
@@ -62,7 +67,7 @@ namespace Worktrunk.Git
                 }
 
                 var linked = new List<WorktreeRecord>();
-                var root = Path.Combine(common, "worktrees");
+                var root = PathUtil.Canonicalize(Path.Combine(common, "worktrees"));
                 if (Directory.Exists(root))
                 {
                     foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos())
@@ -87,6 +92,7 @@ namespace Worktrunk.Git
                         if (record != null)
                         {
                             linked.Add(record);
+                            registrations.Add(record.Path, PathUtil.TrimEnd(entry.FullName));
                         }
                     }
                 }

@@ -99,11 +99,11 @@ namespace Worktrunk.Removal
             }
 
             List<WtWorktree> worktrees;
-            var records = WorktreeFiles.TryRead(repository.CommonDir, repositoryConfig, name => refs[name] is RefEntry e && e.Symref == null ? e.Sha : null);
+            var records = WorktreeFiles.TryRead(repository.CommonDir, repositoryConfig, name => refs[name] is RefEntry e && e.Symref == null ? e.Sha : null, out var registrations);
             if (records != null)
             {
                 git.Sink.Debug($"worktree list read from the registration files: {records.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)} worktrees");
-                worktrees = WorktreeLister.Build(records, repository.CommonDir, currentLocation);
+                worktrees = WorktreeLister.Build(records, repository.CommonDir, currentLocation, registrations);
             }
             else
             {

@@ -32,6 +32,16 @@ namespace Worktrunk.Core.Tests.Git
             Assert.True(ours != null, "declined a plain layout; git lists:\n" + Describe(git));
             Assert.Equal(Describe(git), Describe(ours!));
             Assert.Equal(expectedCount, ours!.Count);
+
+            // The registrations it hands on are the ones WorktreeLister would read again.
+            var refs = RefSnapshot.Read(new GitRunner(new RecordingSink()), sb.RepoPath, "refs/heads/");
+            WorktreeFiles.TryRead(sb.CommonDir, ConfigLookup.ReadRepositoryConfig(sb.CommonDir), name => refs[name] is RefEntry e && e.Symref == null ? e.Sha : null, out var registrations);
+            var reread = WorktreeLister.ReadRegistrations(sb.CommonDir);
+            foreach (var r in ours.Skip(1))
+            {
+                var canonical = Worktrunk.IO.PathUtil.Canonicalize(r.Path);
+                Assert.Equal(reread.Find(r.Path, canonical), registrations.Find(r.Path, canonical));
+            }
         }
 
         [Fact]
