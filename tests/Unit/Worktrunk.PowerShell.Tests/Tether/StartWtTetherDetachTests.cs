@@ -69,6 +69,27 @@ namespace Worktrunk.PowerShell.Tests.Tether
             return int.Parse(stat.Substring(stat.LastIndexOf(')') + 2).Split(' ')[4], CultureInfo.InvariantCulture);
         }
 
+        /// <summary>True when <paramref name="ancestor"/> is among <paramref name="pid"/>'s parents.</summary>
+        private static bool DescendsFrom(int pid, int ancestor)
+        {
+            for (var p = pid; p > 1;)
+            {
+                var stat = ProcessTable.ReadStat(p);
+                if (stat == null)
+                {
+                    return false;
+                }
+
+                p = stat.Value.ParentPid;
+                if (p == ancestor)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private static bool Gone(int pid) => TestProcesses.WaitUntil(() => !TestProcesses.IsAlive(pid), Generous);
 
         [Fact]
@@ -198,7 +219,8 @@ namespace Worktrunk.PowerShell.Tests.Tether
             tree.WaitUp();
             var log = Directory.GetFiles(LogDir, "*.log").Single();
             var (supervisor, guardian) = TrackFromLog(log);
-            var host = ProcessTable.EnumeratePids().Single(p => TestProcesses.IsAlive(p) && string.Join(" ", ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).Contains("Thread]::Sleep(120000)", StringComparison.Ordinal) && p != supervisor);
+            // The host is the one under this test's terminal (another run of this test may have its own).
+            var host = ProcessTable.EnumeratePids().Single(p => TestProcesses.IsAlive(p) && string.Join(" ", ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).Contains("Thread]::Sleep(120000)", StringComparison.Ordinal) && p != supervisor && DescendsFrom(p, terminal.Id));
             _procs.Track(host);
             Assert.NotEqual(0, TtyOf(host));
 
