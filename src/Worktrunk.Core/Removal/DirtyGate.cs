@@ -29,18 +29,17 @@ namespace Worktrunk.Removal
             }
             catch (WorktrunkException e) when (e.ErrorId == ErrorIds.PathNotFound && !System.IO.Directory.Exists(worktree))
             {
-                // Moved or deleted while it was being checked (another removal got there first).
-                throw new WorktrunkException(
-                    ErrorIds.RemovalRaced,
-                    ErrorKind.ResourceBusy,
-                    $"The directory '{worktree}' disappeared while it was being checked (another removal, or another process). Nothing was changed.",
-                    worktree,
-                    "Run Get-WtWorktree to see the worktrees as they are now.",
-                    e);
+                throw Vanished(worktree, e);
             }
 
             if (!result.Succeeded)
             {
+                if (!System.IO.Directory.Exists(worktree))
+                {
+                    // git failed because the directory went away under it: a race, not a dirty worktree.
+                    throw Vanished(worktree, null);
+                }
+
                 // A status that fails cannot prove the worktree clean: refuse (fail closed).
                 throw new WorktrunkException(
                     ErrorIds.WorktreeDirty,
@@ -52,6 +51,15 @@ namespace Worktrunk.Removal
 
             return Parse(result.Stdout);
         }
+
+        /// <summary>The refusal for a worktree moved or deleted while it was being checked (another removal got there first).</summary>
+        private static WorktrunkException Vanished(string worktree, Exception? inner) => new WorktrunkException(
+            ErrorIds.RemovalRaced,
+            ErrorKind.ResourceBusy,
+            $"The directory '{worktree}' disappeared while it was being checked (another removal, or another process). Nothing was changed.",
+            worktree,
+            "Run Get-WtWorktree to see the worktrees as they are now.",
+            inner);
 
         /// <summary>Parses `git status --porcelain -z`: "XY path\0", with a rename's or copy's source as an extra field.</summary>
         internal static List<string> Parse(string output)
