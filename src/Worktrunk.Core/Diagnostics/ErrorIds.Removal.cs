@@ -17,8 +17,17 @@ namespace Worktrunk.Diagnostics
         /// <summary>Another registered worktree lives inside the target's directory; removing it would take that one along.</summary>
         internal const string WorktreeContainsWorktree = nameof(WorktreeContainsWorktree);
 
-        /// <summary>The worktree has staged, modified or untracked files; lifted by -Force.</summary>
+        /// <summary>
+        /// The worktree has staged, modified or untracked files, or `git status` could not prove it
+        /// clean (it failed, or could not read a directory); lifted by -Force.
+        /// </summary>
         internal const string WorktreeDirty = nameof(WorktreeDirty);
+
+        /// <summary>The worktree has initialized submodules (their repositories live in the registration removal deletes); -Force does not lift this.</summary>
+        internal const string WorktreeHasSubmodules = nameof(WorktreeHasSubmodules);
+
+        /// <summary>The worktree's HEAD is detached at a commit no ref and no other worktree's HEAD reaches; lifted by -Force.</summary>
+        internal const string DetachedHeadUnreachable = nameof(DetachedHeadUnreachable);
 
         /// <summary>The branch is the repository's default branch; lifted only by -ForceDeleteBranch.</summary>
         internal const string DefaultBranchRefused = nameof(DefaultBranchRefused);

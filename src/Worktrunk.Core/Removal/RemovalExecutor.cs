@@ -1,40 +1,50 @@
 // Contract: removes one planned worktree. This is the code that moves and deletes directories.
 //
 // Guarantees
-//   * Order, for a live worktree: take the repository's removal lock → re-check against fresh
-//     state (still registered at this path, not locked, directory present, no worktree nested
-//     inside, ownership gate, and the dirty gate unless -Force) → stop this worktree's fsmonitor
-//     daemon (bounded, best effort) → move the session if it is inside (a callback) → rename(2)
-//     the directory to <common>/wt/trash/<name>-<unix seconds> → unregister exactly this worktree
-//     (RegistrationRemover moves <common>/worktrees/<id> into the trash in one rename, as
-//     `git worktree remove <path>` on the vanished directory would delete it; when it declines,
-//     that git command runs; never `git worktree prune`) → the branch decision (BranchDeleter:
-//     verified tips, one deleting transaction) → the start of the detached background `rm -rf` of
-//     both trash entries (not waited for) → release the lock (-Wait: delete in-process).
+//   * Order, for a live worktree: take the repository's removal lock → find its registration
+//     (still registered at this path, directory present; else RemovalRaced) → stop this
+//     worktree's fsmonitor daemon (bounded, best effort; up to ~3.5 s) → move the session out if
+//     it is inside (a callback: a location change, it waits for nothing) → THE GATE: the whole
+//     RemovalGuards evaluation on fresh state (registration unchanged and not locked, ownership,
+//     no worktree nested inside, no initialized submodules, and unless -Force: detached HEAD
+//     reachable, and the dirty gate's `git status`, untracked and unreadable directories
+//     included) → rename(2) the directory to <common>/wt/trash/<name>-<unix seconds>, with
+//     nothing between the gate and the rename that can wait (no step hook, no pause point, no
+//     process) → unregister exactly this worktree (RegistrationRemover moves
+//     <common>/worktrees/<id> into the trash in one rename, as `git worktree remove <path>` on
+//     the vanished directory would delete it; when it declines, that git command runs; never
+//     `git worktree prune`) → the branch decision (BranchDeleter: verified tips, one deleting
+//     transaction) → the start of the detached background `rm -rf` of both trash entries (not
+//     waited for) → release the lock (-Wait: delete in-process).
+//   * A file written, a `git worktree lock` taken, a submodule initialized or a commit made
+//     while the daemon was being stopped (or a -Confirm prompt waited) is seen by the gate: the
+//     removal is refused and nothing is changed (the daemon stop is not data: git restarts the
+//     daemon on its next command). The dirty gate's `git status` runs once per removal, there;
+//     planning a confirmed removal starts no process for it (RemovalPlanner).
 //   * If the rename fails (another filesystem, permissions, a Windows handle), the fallback is
 //     `git worktree remove [--force] <path>` in place; its failure is RemovalFailed.
 //   * Crash consistency: a kill at any point leaves either the worktree intact and registered
 //     (before the rename), or its directory staged in the trash with the registration prunable
 //     (between the two renames) or gone (moved whole into the trash, never half deleted). A
 //     later Remove-WtWorktree of the prunable entry unregisters it alone; the stale-trash sweep
-//     deletes trash entries older than 24 hours. Nothing between rename and unregister can be
-//     cancelled by Ctrl+C.
+//     deletes trash entries older than 24 hours. Ctrl+C before the rename stops the removal with
+//     nothing changed; nothing from the rename to the end of the unregister can be cancelled.
 //   * Two removals of one worktree at once: the lock serializes them; the second re-reads the
 //     registration, finds it gone, and reports RemovalRaced without touching anything. A second
 //     removal planned after the first unregistered the worktree (a branch-only plan) takes the
 //     same lock, finds the branch gone, and reports BranchNotFound.
-// Data safety: every refusal happens before the first change. The re-checks run under the lock
-//   immediately before the rename, so a file written after planning (while a -Confirm prompt
-//   waited) still blocks the removal. The rename never replaces an existing trash entry.
+// Data safety: every refusal happens before the first change, and the last one as late as it can:
+//   after everything that can wait (lock, daemon stop, session move), immediately before the
+//   rename. The rename never replaces an existing trash entry.
 // Signal discipline: this file signals nothing itself; the daemon stop (Daemons/) signals only
 //   the process holding exactly this worktree's fsmonitor socket, identity-checked.
 // Platform: the same order everywhere. On Windows the daemon's handle on the directory blocks
 //   the rename until the daemon is stopped, which is why the stop comes first; a rename still
-//   refused by a handle falls back to `git worktree remove`. Background deletion on Windows is
-//   `cmd /c rd /s /q` (BackgroundDeleter).
+//   refused by a handle falls back to `git worktree remove`. Background deletion: BackgroundDeleter.
 // Test seams (internal): OnStep is called at each RemovalStep (fault and race injection);
 //   Rename replaces NoReplaceRename.Move for both renames (to simulate one refused by a lock);
-//   TestPausePoint pauses at a step when the WORKTRUNK_TEST_PAUSE_* variables are set (kill tests).
+//   TestPausePoint pauses at a step only when a test harness switched it on with a token file
+//   (kill tests; inert in a user's session); PauseEnvironment is where it reads its variables.
 
 using System;
 using System.Collections.Generic;
@@ -70,6 +80,9 @@ namespace Worktrunk.Removal
         /// <summary>Moves a directory without replacing an existing destination; throws IOException on failure.</summary>
         internal Action<string, string> Rename { get; set; } = NoReplaceRename.Move;
 
+        /// <summary>Where TestPausePoint reads its switch (the process environment; tests substitute their own).</summary>
+        internal Func<string, string?> PauseEnvironment { get; set; } = Environment.GetEnvironmentVariable;
+
         /// <summary>The clock that names trash entries.</summary>
         internal Func<DateTimeOffset> Clock { get; set; } = () => DateTimeOffset.UtcNow;
 
@@ -79,9 +92,9 @@ namespace Worktrunk.Removal
         /// <summary>
         /// Executes <paramref name="plan"/> (its Force and branch mode were fixed at planning);
         /// <paramref name="wait"/> deletes the staged directory in-process.
-        /// <paramref name="beforeRename"/> runs after the daemon stop and immediately before the
-        /// directory moves (the cmdlet moves the session's location there) and returns where it
-        /// moved the session, or null. Throws
+        /// <paramref name="beforeRename"/> runs after the daemon stop and before the last-moment
+        /// gate (the cmdlet moves the session's location there; it must not wait) and returns where
+        /// it moved the session, or null; if the gate then refuses, the caller moves it back. Throws
         /// <see cref="WorktrunkException"/> when the removal is refused or fails; anything that
         /// goes wrong after the worktree is gone is reported in the result or as a warning.
         /// </summary>
@@ -126,12 +139,14 @@ namespace Worktrunk.Removal
             Step(RemovalStep.BeforeLock);
             using (RemovalLock.Acquire(common, LockTimeout, _cancellation))
             {
-                var gitDir = Recheck(plan, requireDirectory: true);
+                var found = FindRegistration(plan, requireDirectory: true);
                 Step(RemovalStep.BeforeStop);
-                daemon = RemovalDaemons.Stop(path, gitDir, _git);
+                daemon = RemovalDaemons.Stop(path, found, _git);
                 Step(RemovalStep.AfterStop);
 
+                // The session leaves first (a location change: it waits for nothing); then the gate, then at once the rename.
                 movedTo = beforeRename?.Invoke();
+                var gitDir = Gate(plan, found, requireDirectory: true);
                 staged = TryStage(path, common);
                 if (staged != null)
                 {
@@ -165,7 +180,7 @@ namespace Worktrunk.Removal
                 {
                     if (!Directory.Exists(path))
                     {
-                        throw Raced(plan, $"The directory '{path}' disappeared while it was being removed (another process moved or deleted it).");
+                        throw RemovalGuards.Raced($"The directory '{path}' disappeared while it was being removed (another process moved or deleted it).", plan.Selector.Input);
                     }
 
                     var args = new List<string> { "worktree", "remove" };
@@ -255,13 +270,14 @@ namespace Worktrunk.Removal
             Step(RemovalStep.BeforeLock);
             using (RemovalLock.Acquire(context.CommonDir, LockTimeout, _cancellation))
             {
-                var gitDir = Recheck(plan, requireDirectory: false);
+                var found = FindRegistration(plan, requireDirectory: false);
                 Step(RemovalStep.BeforeStop);
 
                 // A daemon may still serve the vanished directory (it was deleted by hand): its socket
                 // lives in the registration, which the unregister deletes.
-                daemon = RemovalDaemons.Stop(path, gitDir, _git);
+                daemon = RemovalDaemons.Stop(path, found, _git);
                 Step(RemovalStep.AfterStop);
+                Gate(plan, found, requireDirectory: false);
                 var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
                 if (!unregister.Succeeded)
                 {
@@ -280,80 +296,86 @@ namespace Worktrunk.Removal
         }
 
         /// <summary>
-        /// Re-reads the registration under the lock (the files `git worktree list` reads, so no
-        /// process is spawned) and re-runs the guards that matter now; returns the worktree's git
-        /// dir. Throws RemovalRaced when another removal got there first.
+        /// Under the lock, before the daemon stop: the registration serving the plan's path (read
+        /// from the files `git worktree list` reads, no process) and the directory's presence as
+        /// planned. Throws RemovalRaced when another removal (or process) got there first.
         /// </summary>
-        private string Recheck(RemovalPlan plan, bool requireDirectory)
+        private string FindRegistration(RemovalPlan plan, bool requireDirectory)
         {
-            var worktree = plan.Worktree!;
-            var path = worktree.Path;
-            var context = plan.Context;
-            var wanted = PathUtil.Canonicalize(path);
-            var registrations = WorktreeLister.ReadRegistrations(context.CommonDir);
-            if (!registrations.TryGetValue(wanted, out var gitDir))
+            var path = plan.Worktree!.Path;
+            var registrations = WorktreeLister.ReadRegistrations(plan.Context.CommonDir);
+            if (!registrations.TryGetValue(PathUtil.Canonicalize(path), out var gitDir))
             {
-                throw Raced(plan, $"The worktree at '{path}' is no longer registered: another removal got there first. Nothing was changed.");
-            }
-
-            var lockFile = Path.Combine(gitDir, "locked");
-            if (File.Exists(lockFile))
-            {
-                var reason = SafeRead(lockFile);
-                reason = string.IsNullOrEmpty(reason) ? string.Empty : " (" + reason + ")";
-                throw new WorktrunkException(ErrorIds.WorktreeLocked, ErrorKind.InvalidOperation, $"The worktree at '{path}' was locked{reason} after it was checked. Nothing was changed.", plan.Selector.Input, $"To unlock it, run: git worktree unlock '{path}'");
+                throw RemovalGuards.Raced($"The worktree at '{path}' is no longer registered: another removal got there first. Nothing was changed.", plan.Selector.Input);
             }
 
             var exists = Directory.Exists(path);
+            if (requireDirectory && !exists)
+            {
+                throw RemovalGuards.Raced($"The directory '{path}' disappeared after it was checked (another removal, or another process). Nothing was changed.", plan.Selector.Input);
+            }
+
+            if (!requireDirectory && exists)
+            {
+                throw RemovalGuards.Raced($"The directory '{path}' reappeared after it was checked. Nothing was changed; run Remove-WtWorktree again.", plan.Selector.Input);
+            }
+
+            return gitDir;
+        }
+
+        /// <summary>
+        /// The last-moment gate: re-reads the registration (it must still be <paramref name="found"/>,
+        /// the one whose daemon was stopped) and evaluates the whole <see cref="RemovalGuards"/> on
+        /// that fresh state; for a stale entry, still unlocked and its directory still absent.
+        /// Returns the registration. Throws the refusal; Ctrl+C here stops with nothing changed.
+        /// </summary>
+        private string Gate(RemovalPlan plan, string found, bool requireDirectory)
+        {
+            var gitDir = FindRegistration(plan, requireDirectory);
+            var path = plan.Worktree!.Path;
+            if (!string.Equals(gitDir, found, PathUtil.Comparison))
+            {
+                throw RemovalGuards.Raced($"The worktree at '{path}' was registered anew (as '{gitDir}') while it was being removed. Nothing was changed.", plan.Selector.Input);
+            }
+
+            var lockFile = Path.Combine(gitDir, "locked");
+            var locked = File.Exists(lockFile);
+            var reason = locked ? SafeRead(lockFile) : null;
             if (!requireDirectory)
             {
-                if (exists)
+                if (locked)
                 {
-                    throw Raced(plan, $"The directory '{path}' reappeared after it was checked. Nothing was changed; run Remove-WtWorktree again.");
+                    throw RemovalGuards.Locked(path, plan.Branch, reason, plan.Selector.Input);
                 }
 
                 return gitDir;
             }
 
-            if (!exists)
+            var registered = new List<string>(WorktreeLister.ReadRegistrations(plan.Context.CommonDir).Keys);
+            if (plan.Context.Main != null)
             {
-                throw Raced(plan, $"The directory '{path}' disappeared after it was checked (another removal, or another process). Nothing was changed.");
+                registered.Add(plan.Context.Main.Path);
             }
 
-            var others = new List<string>(registrations.Keys);
-            if (context.Main != null)
+            try
             {
-                others.Add(context.Main.Path);
+                RemovalGuards.Check(new GuardFacts(path, gitDir, locked, reason, registered), plan.Branch, plan.Force, GuardDepth.Full, new GitRemovalProbe(_git), plan.Context, plan.Selector.Input);
+            }
+            catch (OperationCanceledException e)
+            {
+                throw Stopped(plan, e);
             }
 
-            var nested = RemovalPlanner.NestedPath(path, others);
-            if (nested != null)
+            if (_cancellation.IsCancellationRequested)
             {
-                throw RemovalPlanner.NestedRefusal(path, nested, plan.Selector.Input);
-            }
-
-            var verdict = OwnershipGate.Check(path, gitDir, context.CommonDir);
-            if (!verdict.Owned)
-            {
-                throw new WorktrunkException(
-                    ErrorIds.WorktreeNotOwned,
-                    ErrorKind.InvalidOperation,
-                    $"The directory '{path}' no longer holds the worktree registered there. It was left untouched.",
-                    plan.Selector.Input,
-                    OwnershipGate.Hint(verdict));
-            }
-
-            if (!plan.Force)
-            {
-                var dirty = DirtyGate.Entries(_git, path);
-                if (dirty.Count > 0)
-                {
-                    throw DirtyGate.Refusal(path, plan.Branch, dirty, plan.Selector.Input);
-                }
+                throw Stopped(plan, null);
             }
 
             return gitDir;
         }
+
+        private static WorktrunkException Stopped(RemovalPlan plan, Exception? inner) =>
+            new WorktrunkException(ErrorIds.CommandStopped, ErrorKind.OperationStopped, "Stopped before removing " + plan.Description + "; nothing was changed.", plan.Selector.Input, null, inner);
 
         private static string SafeRead(string file)
         {
@@ -426,11 +448,12 @@ namespace Worktrunk.Removal
                 OnStep?.Invoke(step);
             }
 
-            TestPausePoint.Reached(step);
+            if (TestPausePoint.Reached(step, _cancellation, PauseEnvironment) && _cancellation.IsCancellationRequested && step <= RemovalStep.AfterStop)
+            {
+                // Ctrl+C while paused before the rename: stop here, nothing changed (later steps cannot be cancelled).
+                throw new OperationCanceledException(_cancellation);
+            }
         }
-
-        private static WorktrunkException Raced(RemovalPlan plan, string message) =>
-            new WorktrunkException(ErrorIds.RemovalRaced, ErrorKind.ResourceBusy, message, plan.Selector.Input, "Run Get-WtWorktree to see the worktrees as they are now.");
 
         /// <summary>" Remaining in the directory: a, b/, …" (sorted, at most 10), or empty.</summary>
         internal static string Remaining(string path)

@@ -8,11 +8,15 @@ namespace Worktrunk.Removal
 {
     /// <summary>
     /// Turns one selector into a plan, or refuses it. Planning changes nothing: it reads the
-    /// listing snapshot in the context and asks the probe (files, read-only git). Guards run in
+    /// listing snapshot in the context and asks the probe (files, read-only git). Refusals come in
     /// this order, so the first reason to refuse is the one reported:
     /// not found → main worktree (or the bare repository) → locked → (directory gone: a stale
-    /// entry, planned for a scoped unregister) → prunable but present → default branch → ownership
-    /// gate → another worktree nested inside → dirty gate (lifted by -Force). -Force lifts nothing but the dirty gate.
+    /// entry, planned for a scoped unregister) → prunable but present → default branch → the cheap
+    /// depth of <see cref="RemovalGuards"/> (locked, ownership, another worktree nested inside).
+    /// Planning starts no process for a live worktree: the rest of the guard (submodules, detached
+    /// HEAD, the dirty gate's `git status`) runs once, at the last moment, under the removal lock
+    /// and after the daemon stop (RemovalExecutor). <see cref="Preview"/> runs it all at planning
+    /// for -WhatIf, which stops and changes nothing.
     /// </summary>
     internal static class RemovalPlanner
     {
@@ -139,17 +143,10 @@ namespace Worktrunk.Removal
                     target);
             }
 
-            var name = worktree.Branch ?? System.IO.Path.GetFileName(PathUtil.TrimEnd(worktree.Path));
             if (worktree.IsLocked)
             {
                 // Before the missing-directory case: a locked worktree on an unmounted volume must not be unregistered.
-                var reason = string.IsNullOrEmpty(worktree.LockReason) ? string.Empty : " (" + worktree.LockReason + ")";
-                throw new WorktrunkException(
-                    ErrorIds.WorktreeLocked,
-                    ErrorKind.InvalidOperation,
-                    $"Cannot remove {name}: the worktree at '{worktree.Path}' is locked{reason}. -Force does not override a lock.",
-                    target,
-                    $"To unlock it, run: git worktree unlock '{worktree.Path}'");
+                throw RemovalGuards.Locked(worktree.Path, worktree.Branch, worktree.LockReason, target);
             }
 
             var branch = worktree.Branch;
@@ -181,47 +178,22 @@ namespace Worktrunk.Removal
                 GuardDefaultBranch(branch, context, options, target);
             }
 
-            var verdict = probe.CheckOwnership(worktree, context);
-            if (!verdict.Owned)
-            {
-                var holds = verdict.PointsAt == null ? "has no .git entry" : $"points at '{verdict.PointsAt}'";
-                throw new WorktrunkException(
-                    ErrorIds.WorktreeNotOwned,
-                    ErrorKind.InvalidOperation,
-                    $"The directory '{worktree.Path}' does not hold the worktree registered there: its .git {holds}, not '{worktree.GitDir ?? "(no registration)"}'. It was left untouched; -Force does not override this.",
-                    target,
-                    OwnershipGate.Hint(verdict));
-            }
-
-            var nested = NestedWorktree(worktree.Path, context.Worktrees);
-            if (nested != null)
-            {
-                throw NestedRefusal(worktree.Path, nested, target);
-            }
-
-            if (!options.Force)
-            {
-                var dirty = probe.DirtyEntries(worktree.Path);
-                if (dirty.Count > 0)
-                {
-                    throw DirtyGate.Refusal(worktree.Path, branch, dirty, target);
-                }
-            }
+            RemovalGuards.Check(GuardFacts.FromListing(worktree, context), branch, options.Force, GuardDepth.Cheap, probe, context, target);
 
             var shared = branch == null ? null : OtherCheckout(context, worktree, branch, probe);
             return new RemovalPlan(selector, context, WtRemovalKind.Worktree, worktree, branch, shared != null ? BranchMode.Keep : options.Mode, options.Force, shared, warnings);
         }
 
-        /// <summary>Another registered worktree (the main one included) whose directory lies inside <paramref name="path"/>, or null.</summary>
-        internal static string? NestedWorktree(string path, IEnumerable<WtWorktree> worktrees)
+        /// <summary>
+        /// The whole guard on a planned worktree, from the listing the plan was made from, without
+        /// the lock and without stopping anything: what -WhatIf reports. Throws the refusal.
+        /// </summary>
+        internal static void Preview(RemovalPlan plan, IRemovalProbe probe)
         {
-            var paths = new List<string>();
-            foreach (var w in worktrees)
+            if (plan.Kind == WtRemovalKind.Worktree)
             {
-                paths.Add(w.Path);
+                RemovalGuards.Check(GuardFacts.FromListing(plan.Worktree!, plan.Context), plan.Branch, plan.Force, GuardDepth.Full, probe, plan.Context, plan.Selector.Input);
             }
-
-            return NestedPath(path, paths);
         }
 
         /// <summary>The first of <paramref name="others"/> strictly inside <paramref name="path"/>, or null.</summary>
@@ -239,13 +211,6 @@ namespace Worktrunk.Removal
 
             return null;
         }
-
-        internal static WorktrunkException NestedRefusal(string path, string nested, object target) => new WorktrunkException(
-            ErrorIds.WorktreeContainsWorktree,
-            ErrorKind.InvalidOperation,
-            $"Cannot remove the worktree at '{path}': the worktree registered at '{nested}' lives inside it and would be destroyed with it. Nothing was changed; -Force does not override this.",
-            target,
-            $"Remove or move the worktree at '{nested}' first (git worktree move).");
 
         private static void GuardDefaultBranch(string branch, RemovalContext context, RemovalOptions options, object target)
         {

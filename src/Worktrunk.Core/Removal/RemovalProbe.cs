@@ -13,7 +13,14 @@ namespace Worktrunk.Removal
     {
         bool DirectoryExists(string path);
 
-        OwnershipVerdict CheckOwnership(WtWorktree worktree, RemovalContext context);
+        /// <summary>The ownership gate: does <paramref name="path"/> hold the worktree registered as <paramref name="gitDir"/>?</summary>
+        OwnershipVerdict CheckOwnership(string path, string? gitDir, string commonDir);
+
+        /// <summary>The worktree's initialized submodules (SubmoduleGate); empty when none.</summary>
+        IReadOnlyList<string> Submodules(string worktreePath, string gitDir);
+
+        /// <summary>The worktree's detached HEAD commit when nothing else reaches it (DetachedHeadGate); null otherwise.</summary>
+        string? UnreachableDetachedHead(string worktreePath, string gitDir, RemovalContext context);
 
         /// <summary>The worktree's uncommitted changes ("XY path" lines); empty when clean.</summary>
         IReadOnlyList<string> DirtyEntries(string worktreePath);
@@ -36,8 +43,11 @@ namespace Worktrunk.Removal
 
         public bool DirectoryExists(string path) => Directory.Exists(path);
 
-        public OwnershipVerdict CheckOwnership(WtWorktree worktree, RemovalContext context) =>
-            OwnershipGate.Check(worktree.Path, worktree.GitDir, context.CommonDir);
+        public OwnershipVerdict CheckOwnership(string path, string? gitDir, string commonDir) => OwnershipGate.Check(path, gitDir, commonDir);
+
+        public IReadOnlyList<string> Submodules(string worktreePath, string gitDir) => SubmoduleGate.Find(_git, worktreePath, gitDir);
+
+        public string? UnreachableDetachedHead(string worktreePath, string gitDir, RemovalContext context) => DetachedHeadGate.Unreachable(_git, worktreePath, gitDir, context);
 
         public IReadOnlyList<string> DirtyEntries(string worktreePath) => DirtyGate.Entries(_git, worktreePath);
 

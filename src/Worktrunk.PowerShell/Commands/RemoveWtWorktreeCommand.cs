@@ -161,6 +161,7 @@ namespace Worktrunk.PowerShell.Commands
             }
 
             var executor = new RemovalExecutor(git, Sink, Cancellation);
+            var whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIfBound) ? whatIfBound is SwitchParameter whatIfSwitch && whatIfSwitch.IsPresent : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
             var touched = new Dictionary<string, RepositoryLocation>(StringComparer.Ordinal);
             foreach (var plan in ordered)
             {
@@ -172,6 +173,21 @@ namespace Worktrunk.PowerShell.Commands
                 foreach (var w in plan.Warnings)
                 {
                     WriteWarning(w);
+                }
+
+                if (whatIf)
+                {
+                    // -WhatIf says what would be refused: the whole guard, read only, nothing stopped
+                    // (a confirmed removal runs it once, at the last moment, in the executor).
+                    try
+                    {
+                        RemovalPlanner.Preview(plan, probe);
+                    }
+                    catch (WorktrunkException e)
+                    {
+                        WriteWorktrunkError(e, plan.Selector.Input);
+                        continue;
+                    }
                 }
 
                 if (!ShouldProcess(plan.Description, plan.Action))

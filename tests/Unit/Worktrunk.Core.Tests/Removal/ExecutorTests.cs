@@ -202,7 +202,8 @@ namespace Worktrunk.Core.Tests.Removal
             var e = Assert.Throws<WorktrunkException>(() => new RemovalExecutor(Git, _sink, CancellationToken.None) { OnStep = steps.Add }.Execute(plan, true));
             Assert.Equal(ErrorIds.WorktreeDirty, e.ErrorId);
             Assert.Contains("?? late.txt", e.Message);
-            Assert.Equal(new[] { RemovalStep.BeforeLock }, steps);
+            // The gate runs after the daemon stop, immediately before the rename.
+            Assert.Equal(new[] { RemovalStep.BeforeLock, RemovalStep.BeforeStop, RemovalStep.AfterStop }, steps);
             Assert.True(File.Exists(Path.Combine(wt, "late.txt")));
             Assert.Equal(2, RemovalFixture.Listed(sb).Count);
         }

@@ -29,10 +29,26 @@ namespace Worktrunk.Core.Tests.Removal
 
             public bool DirectoryExists(string path) => !Missing.Contains(path);
 
-            public OwnershipVerdict CheckOwnership(WtWorktree worktree, RemovalContext context)
+            public Dictionary<string, List<string>> Modules { get; } = new Dictionary<string, List<string>>();
+
+            public Dictionary<string, string> Unreachable { get; } = new Dictionary<string, string>();
+
+            public OwnershipVerdict CheckOwnership(string path, string? gitDir, string commonDir)
             {
-                Calls.Add("own " + worktree.Path);
-                return NotOwned.Contains(worktree.Path) ? OwnershipVerdict.Refused("/elsewhere/.git", null) : OwnershipVerdict.Accepted;
+                Calls.Add("own " + path);
+                return NotOwned.Contains(path) ? OwnershipVerdict.Refused("/elsewhere/.git", null) : OwnershipVerdict.Accepted;
+            }
+
+            public IReadOnlyList<string> Submodules(string worktreePath, string gitDir)
+            {
+                Calls.Add("submodules " + worktreePath);
+                return Modules.TryGetValue(worktreePath, out var m) ? m : new List<string>();
+            }
+
+            public string? UnreachableDetachedHead(string worktreePath, string gitDir, RemovalContext context)
+            {
+                Calls.Add("head " + worktreePath);
+                return Unreachable.TryGetValue(worktreePath, out var h) ? h : null;
             }
 
             public IReadOnlyList<string> DirtyEntries(string worktreePath)
@@ -82,14 +98,44 @@ namespace Worktrunk.Core.Tests.Removal
         private static readonly RemovalOptions s_force = new RemovalOptions(true, BranchMode.SafeDelete, false);
 
         [Fact]
-        public void A_plain_linked_worktree_plans_as_a_worktree_removal_after_both_gates()
+        public void A_plain_linked_worktree_plans_after_the_cheap_guard_only_and_the_preview_runs_the_whole_guard_in_order()
         {
             var probe = Probe();
             var plan = Plan(SelectorKind.Branch, "a", probe: probe);
             Assert.Equal(WtRemovalKind.Worktree, plan.Kind);
             Assert.Equal("/r/app.a", plan.Path);
             Assert.Equal(BranchMode.SafeDelete, plan.Mode);
-            Assert.Equal(new[] { "own /r/app.a", "dirty /r/app.a" }, probe.Calls);
+
+            // Planning a confirmed removal reads files only: the status runs once, at the last moment.
+            Assert.Equal(new[] { "own /r/app.a" }, probe.Calls);
+
+            // -WhatIf: the whole guard, in the order the last moment runs it.
+            probe.Calls.Clear();
+            RemovalPlanner.Preview(plan, probe);
+            Assert.Equal(new[] { "own /r/app.a", "submodules /r/app.a", "head /r/app.a", "dirty /r/app.a" }, probe.Calls);
+
+            // -Force: submodules still checked; detached HEAD and dirty lifted.
+            probe.Calls.Clear();
+            RemovalPlanner.Preview(Plan(SelectorKind.Branch, "a", s_force, Probe()), probe);
+            Assert.Equal(new[] { "own /r/app.a", "submodules /r/app.a" }, probe.Calls);
+        }
+
+        [Fact]
+        public void Submodules_are_refused_even_with_Force_and_an_unreachable_detached_head_unless_Force()
+        {
+            var probe = Probe();
+            probe.Modules["/r/app.a"] = new List<string> { "lib/inner" };
+            var e = Assert.Throws<WorktrunkException>(() => RemovalPlanner.Preview(Plan(SelectorKind.Branch, "a", s_force, probe), probe));
+            Assert.Equal(ErrorIds.WorktreeHasSubmodules, e.ErrorId);
+            Assert.Contains("lib/inner", e.Message);
+            Assert.Contains("git worktree remove -f -f '/r/app.a'", e.Hint);
+
+            var detached = Probe();
+            detached.Unreachable["/r/app.detached"] = "0123456789012345678901234567890123456789";
+            var d = Assert.Throws<WorktrunkException>(() => RemovalPlanner.Preview(Plan(SelectorKind.Path, "/r/app.detached", probe: detached), detached));
+            Assert.Equal(ErrorIds.DetachedHeadUnreachable, d.ErrorId);
+            Assert.Contains("0123456789012345678901234567890123456789", d.Message);
+            RemovalPlanner.Preview(Plan(SelectorKind.Path, "/r/app.detached", s_force, detached), detached);
         }
 
         [Fact]
@@ -148,7 +194,7 @@ namespace Worktrunk.Core.Tests.Removal
         {
             var probe = Probe();
             probe.Dirty["/r/app.a"] = Enumerable.Range(0, 25).Select(i => "?? file" + i).ToList();
-            var e = Assert.Throws<WorktrunkException>(() => Plan(SelectorKind.Branch, "a", probe: probe));
+            var e = Assert.Throws<WorktrunkException>(() => RemovalPlanner.Preview(Plan(SelectorKind.Branch, "a", probe: probe), probe));
             Assert.Equal(ErrorIds.WorktreeDirty, e.ErrorId);
             Assert.Contains("?? file0", e.Message);
             Assert.Contains("?? file19", e.Message);
@@ -157,6 +203,7 @@ namespace Worktrunk.Core.Tests.Removal
 
             probe.Calls.Clear();
             var plan = Plan(SelectorKind.Branch, "a", s_force, probe);
+            RemovalPlanner.Preview(plan, probe);
             Assert.True(plan.Force);
             Assert.DoesNotContain(probe.Calls, c => c.StartsWith("dirty", StringComparison.Ordinal));
         }

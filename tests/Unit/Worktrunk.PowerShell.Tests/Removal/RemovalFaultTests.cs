@@ -16,88 +16,14 @@ namespace Worktrunk.PowerShell.Tests.Removal
 {
     /// <summary>
     /// Crash consistency and races with real processes: Remove-WtWorktree runs in the
-    /// Worktrunk.Shell host, pauses at a step (WORKTRUNK_TEST_PAUSE_AT, see TestPausePoint) and is
+    /// Worktrunk.Shell host (RemovalChild), pauses at a step (the test-only pause point, switched on by
+    /// the harness's token file: see TestPausePoint) and is
     /// SIGKILLed there, or released. Every process started here is registered with TestProcesses.
     /// After each kill the repository must be consistent (`git fsck`, `git worktree list`), the
     /// worktree intact and registered or staged in the trash, and a later run must finish the job.
     /// </summary>
     public sealed class RemovalFaultTests
     {
-        private const string Report =
-            "$r = Remove-WtWorktree -Branch victim -PassThru -ErrorVariable e -ErrorAction SilentlyContinue {0}; " +
-            "if ($e) {{ 'RESULT=' + $e[0].FullyQualifiedErrorId.Split(',')[0] }} else {{ 'RESULT=OK ' + $r.Method + ' ' + $r.BranchOutcome }}";
-
-        private sealed class Child
-        {
-            internal Child(Process process, Task<string> stdout, Task<string> stderr, string pauseFile)
-            {
-                Process = process;
-                Stdout = stdout;
-                Stderr = stderr;
-                PauseFile = pauseFile;
-            }
-
-            internal Process Process { get; }
-
-            internal Task<string> Stdout { get; }
-
-            internal Task<string> Stderr { get; }
-
-            internal string PauseFile { get; }
-
-            internal void WaitPaused()
-            {
-                var reached = TestProcesses.WaitUntil(() => File.Exists(PauseFile) || Process.HasExited, TimeSpan.FromSeconds(120));
-                Assert.True(reached && !Process.HasExited, "the removal did not reach its pause point: " + (Process.HasExited ? Stdout.Result + Stderr.Result : "timeout"));
-            }
-
-            internal void Release() => File.Delete(PauseFile);
-
-            internal string Finish()
-            {
-                Assert.True(Process.WaitForExit(120_000), "the shell did not exit");
-                var output = Stdout.Result;
-                var line = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("RESULT=", StringComparison.Ordinal));
-                Assert.True(line != null, "no RESULT line: " + output + Stderr.Result);
-                return line!.Substring("RESULT=".Length);
-            }
-        }
-
-        private static Child Start(TestProcesses procs, GitSandbox sb, string command, string? pauseAt = null)
-        {
-            Hermetic.Apply();
-            var pauseFile = Path.Combine(sb.Root, "pause-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            var psi = new ProcessStartInfo(RepoPaths.ShellExecutable)
-            {
-                WorkingDirectory = sb.RepoPath,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-                StandardOutputEncoding = Encoding.UTF8,
-            };
-            psi.ArgumentList.Add("-NonInteractive");
-            psi.ArgumentList.Add("-Command");
-            psi.ArgumentList.Add(command);
-            psi.Environment["COLUMNS"] = "200";
-            if (pauseAt != null)
-            {
-                psi.Environment[TestPausePoint.StepVariable] = pauseAt;
-                psi.Environment[TestPausePoint.FileVariable] = pauseFile;
-            }
-
-            var p = Process.Start(psi)!;
-            procs.Track(p.Id);
-            p.StandardInput.Close();
-            return new Child(p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync(), pauseFile);
-        }
-
-        private static void Kill(Child child)
-        {
-            child.Process.Kill();
-            Assert.True(child.Process.WaitForExit(30_000));
-        }
-
         private static List<WorktreeRecord> Listing(GitSandbox sb) =>
             WorktreeListParser.Parse(sb.Git(sb.RepoPath, "worktree", "list", "--porcelain", "-z"));
 
@@ -156,9 +82,9 @@ namespace Worktrunk.PowerShell.Tests.Removal
             var registration = Path.Combine(sb.CommonDir, "worktrees", "wt-victim");
             var intact = RepoSnapshot.TakeDirectories(victim, registration);
 
-            var child = Start(procs, sb, string.Format(Report, "-Wait"), step);
+            using var child = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, "-Wait"), step);
             child.WaitPaused();
-            Kill(child);
+            child.Kill();
             AssertConsistent(sb);
 
             var listed = Listing(sb).Select(r => r.Path).ToList();
@@ -237,7 +163,7 @@ namespace Worktrunk.PowerShell.Tests.Removal
             var (victim, sibling, _) = Fixture(sb, 40_000);
             var trashPrefix = TrashPaths.TrashDir(sb.CommonDir) + Path.DirectorySeparatorChar;
 
-            var child = Start(procs, sb, string.Format(Report, string.Empty));
+            using var child = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, string.Empty));
             int rm = 0;
             var caught = TestProcesses.WaitUntil(() => (rm = FindRm(trashPrefix)) > 0 || (child.Process.HasExited && Trash(sb).Length == 0), TimeSpan.FromSeconds(120));
             Assert.True(caught && rm > 0, "the background rm was not seen running");
@@ -319,8 +245,8 @@ namespace Worktrunk.PowerShell.Tests.Removal
             var (victim, sibling, _) = Fixture(sb);
 
             // A takes the lock and stops at AfterStop; B is planned (the worktree is still there) and then waits on the lock.
-            var a = Start(procs, sb, string.Format(Report, "-Wait"), "AfterStop");
-            var b = Start(procs, sb, string.Format(Report, "-Wait"), "BeforeLock");
+            using var a = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, "-Wait"), "AfterStop");
+            using var b = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, "-Wait"), "BeforeLock");
             a.WaitPaused();
             b.WaitPaused();
             b.Release();
@@ -341,8 +267,8 @@ namespace Worktrunk.PowerShell.Tests.Removal
             using var procs = new TestProcesses();
             using var sb = GitSandbox.Create();
             var (victim, sibling, _) = Fixture(sb);
-            var a = Start(procs, sb, string.Format(Report, "-Wait"));
-            var b = Start(procs, sb, string.Format(Report, "-Wait"));
+            using var a = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, "-Wait"));
+            using var b = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, "-Wait"));
             var outcomes = new[] { a.Finish(), b.Finish() };
             Assert.Equal(1, outcomes.Count(o => o.StartsWith("OK", StringComparison.Ordinal)));
             Assert.Contains(outcomes.Single(o => !o.StartsWith("OK", StringComparison.Ordinal)), new[] { "RemovalRaced", "BranchNotFound", "WorktreeNotFound" });
@@ -359,11 +285,11 @@ namespace Worktrunk.PowerShell.Tests.Removal
             var (victim, sibling, _) = Fixture(sb);
 
             // A has unregistered the worktree and holds the lock, its branch decision still to come.
-            var a = Start(procs, sb, string.Format(Report, "-Wait"), "AfterUnregister");
+            using var a = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, "-Wait"), "AfterUnregister");
             a.WaitPaused();
 
             // B plans now: no worktree holds victim, so it plans the branch alone, and stops before the lock.
-            var b = Start(procs, sb, string.Format(Report, "-Wait"), "BeforeLock");
+            using var b = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, "-Wait"), "BeforeLock");
             b.WaitPaused();
             Assert.True(BranchExists(sb, "victim"));
             a.Release();
@@ -383,7 +309,7 @@ namespace Worktrunk.PowerShell.Tests.Removal
             using var procs = new TestProcesses();
             using var sb = GitSandbox.Create();
             var (victim, _, _) = Fixture(sb);
-            var child = Start(procs, sb, string.Format(Report, "-Wait"), "BeforeBranchDelete");
+            using var child = RemovalChild.Start(procs, sb, string.Format(RemovalChild.Report, "-Wait"), "BeforeBranchDelete");
             child.WaitPaused();
 
             // Another agent commits to the branch at this very moment.

@@ -14,7 +14,7 @@ namespace Worktrunk.PowerShell.Tests.Removal
     {
         internal const string Suffix = ",Worktrunk.PowerShell.Commands.RemoveWtWorktreeCommand";
 
-        private static ErrorRecord RefusedUnchanged(GitSandbox sb, PowerShellSession ps, string script, string errorId, params object[] args)
+        internal static ErrorRecord RefusedUnchanged(GitSandbox sb, PowerShellSession ps, string script, string errorId, params object[] args)
         {
             var before = RepoSnapshot.Take(sb);
             var r = ps.Invoke(script, args);
