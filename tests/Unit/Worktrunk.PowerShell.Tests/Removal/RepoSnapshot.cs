@@ -105,6 +105,13 @@ namespace Worktrunk.PowerShell.Tests.Removal
                 }
 
                 var f = (FileInfo)info;
+                if (f.Name == "remove.lock" && f.Directory?.Name == "wt")
+                {
+                    // The removal lock (RemovalLock): while a removal holds it, the OS lock forbids reading it here.
+                    entries[rel] = "removal lock";
+                    continue;
+                }
+
                 using var stream = f.OpenRead();
                 var hash = Convert.ToHexString(SHA256.HashData(stream));
                 entries[rel] = $"file {f.Length} {hash} {File.GetUnixFileMode(f.FullName)} {f.LastWriteTimeUtc.Ticks}";
