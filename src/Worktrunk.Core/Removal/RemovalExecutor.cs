@@ -300,10 +300,12 @@ namespace Worktrunk.Removal
         /// from the files `git worktree list` reads, no process) and the directory's presence as
         /// planned. Throws RemovalRaced when another removal (or process) got there first.
         /// </summary>
-        private string FindRegistration(RemovalPlan plan, bool requireDirectory)
+        private string FindRegistration(RemovalPlan plan, bool requireDirectory) => FindRegistration(plan, requireDirectory, out _);
+
+        private string FindRegistration(RemovalPlan plan, bool requireDirectory, out WorktreeLister.Registrations registrations)
         {
             var path = plan.Worktree!.Path;
-            var registrations = WorktreeLister.ReadRegistrations(plan.Context.CommonDir);
+            registrations = WorktreeLister.ReadRegistrations(plan.Context.CommonDir);
             if (!registrations.TryGetValue(PathUtil.Canonicalize(path), out var gitDir))
             {
                 throw RemovalGuards.Raced($"The worktree at '{path}' is no longer registered: another removal got there first. Nothing was changed.", plan.Selector.Input);
@@ -331,7 +333,7 @@ namespace Worktrunk.Removal
         /// </summary>
         private string Gate(RemovalPlan plan, string found, bool requireDirectory)
         {
-            var gitDir = FindRegistration(plan, requireDirectory);
+            var gitDir = FindRegistration(plan, requireDirectory, out var registrations);
             var path = plan.Worktree!.Path;
             if (!string.Equals(gitDir, found, PathUtil.Comparison))
             {
@@ -351,7 +353,7 @@ namespace Worktrunk.Removal
                 return gitDir;
             }
 
-            var registered = new List<string>(WorktreeLister.ReadRegistrations(plan.Context.CommonDir).Keys);
+            var registered = new List<string>(registrations.Keys);
             if (plan.Context.Main != null)
             {
                 registered.Add(plan.Context.Main.Path);
