@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
+using Worktrunk.IO;
 using Worktrunk.Processes;
 
 namespace Worktrunk.Removal
@@ -36,9 +37,13 @@ namespace Worktrunk.Removal
             var root = Path.Combine(context.CommonDir, "worktrees");
             if (Directory.Exists(root))
             {
+                var self = PathUtil.Canonicalize(gitDir);
+                var selfName = Path.GetFileName(PathUtil.TrimEnd(gitDir));
                 foreach (var other in Directory.GetDirectories(root))
                 {
-                    if (!string.Equals(Path.GetFileName(other), Path.GetFileName(gitDir.TrimEnd('/', Path.DirectorySeparatorChar)), StringComparison.Ordinal))
+                    // Never this worktree's own HEAD (by name, and by canonical path for a symlinked registration).
+                    if (!string.Equals(Path.GetFileName(other), selfName, StringComparison.Ordinal) &&
+                        !string.Equals(PathUtil.Canonicalize(other), self, PathUtil.Comparison))
                     {
                         if (!TryDetachedHead(other, out var head))
                         {

@@ -6,7 +6,7 @@
 //   WORKTRUNK_TEST_PAUSE_TOKEN=<at least 32 hex digits, fresh random per run>, and the file
 //   <path>.token, a regular file (not a symlink) created by the harness with FileMode.CreateNew,
 //   holding exactly that token. The harness deletes the token file when the test ends
-//   (TestPauseSwitch in Worktrunk.TestSupport). So a variable exported and left behind in a
+//   (RemovalChild in tests/Unit/Worktrunk.PowerShell.Tests/Removal). So a variable exported and left behind in a
 //   user's shell does nothing: without the token variable, or once its token file is gone (or
 //   holds anything else), the pause point returns at once and touches no file.
 // When armed, on reaching that step it creates <path> with FileMode.CreateNew (it never
@@ -15,10 +15,12 @@
 //   the cancellation token ends the wait at once. What Ctrl+C does then is the executor's rule:
 //   at a step before the rename the removal stops with nothing changed; at a step inside the
 //   part that cannot be cancelled (rename → unregister → branch) it runs to the end.
-// Lock: the pause runs where the step is reported. At BeforeLock the removal lock is not held;
-//   at BeforeStop, AfterStop, AfterRename, AfterUnregister (and BeforeBranchDelete on the staged
-//   path) it is held, so a kill there is a kill under the lock; at DuringDeletion,
-//   AfterDeletionStarted (and BeforeBranchDelete after the in-place fallback) it is not held.
+// Lock: the pause runs where the step is reported, so the removal lock is held or not as there:
+//   BeforeLock: not held. BeforeStop, AfterStop, AfterRename, AfterUnregister: held (a kill there
+//   is a kill under the lock). BeforeBranchDelete: held on the staged path and for a branch
+//   alone; not held after the in-place fallback or for a stale entry. AfterDeletionStarted: held
+//   when the removal starts its background deletion (no -Wait); not held when a -Wait deletion
+//   stopped by Ctrl+C hands the rest over. DuringDeletion: not held.
 // Platform: the same everywhere; the file checks use .NET only.
 
 using System;
