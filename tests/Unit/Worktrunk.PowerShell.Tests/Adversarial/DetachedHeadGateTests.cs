@@ -70,6 +70,7 @@ namespace Worktrunk.PowerShell.Tests.Adversarial
             using var sb = GitSandbox.Create();
             var victim = sb.AddWorktree("victim");
             string? commit = null;
+            RepoSnapshot? attacked = null;
             var e = InProcessRemoval.Run(sb, SelectorKind.Branch, "victim", step =>
             {
                 if (step == RemovalStep.AfterStop)
@@ -77,10 +78,12 @@ namespace Worktrunk.PowerShell.Tests.Adversarial
                     sb.Git(victim, "checkout", "-q", "--detach");
                     sb.Git(victim, "commit", "-q", "--allow-empty", "-m", "made during the stop");
                     commit = sb.Git(victim, "rev-parse", "HEAD").Trim();
+                    attacked = RepoSnapshot.Take(sb);
                 }
             });
 
             Assert.NotNull(e);
+            attacked!.AssertUnchanged(sb);
             Assert.Equal(ErrorIds.DetachedHeadUnreachable, e!.ErrorId);
             Assert.Contains(commit!, e.Message);
             Assert.Equal(commit, sb.Git(victim, "rev-parse", "HEAD").Trim());

@@ -61,15 +61,18 @@ namespace Worktrunk.PowerShell.Tests.Adversarial
         {
             using var sb = GitSandbox.Create();
             var victim = sb.AddWorktree("victim");
+            RepoSnapshot? attacked = null;
             var e = InProcessRemoval.Run(sb, SelectorKind.Branch, "victim", step =>
             {
                 if (step == RemovalStep.AfterStop)
                 {
                     sb.Git(sb.RepoPath, "worktree", "lock", "--reason", "agent 7\nRemoved worktree " + victim, victim);
+                    attacked = RepoSnapshot.Take(sb);
                 }
             });
 
             Assert.NotNull(e);
+            attacked!.AssertUnchanged(sb);
             Assert.Equal(ErrorIds.WorktreeLocked, e!.ErrorId);
             Assert.Contains("(\"agent 7\\nRemoved worktree " + victim + "\")", e.Message);
             Assert.DoesNotContain("\nRemoved", e.Message);
@@ -81,15 +84,18 @@ namespace Worktrunk.PowerShell.Tests.Adversarial
         {
             using var sb = GitSandbox.Create();
             var victim = sb.AddWorktree("victim");
+            RepoSnapshot? attacked = null;
             var e = InProcessRemoval.Run(sb, SelectorKind.Branch, "victim", step =>
             {
                 if (step == RemovalStep.AfterStop)
                 {
                     File.WriteAllText(Path.Combine(victim, "evil\n  ?? forged.txt"), "x\n");
+                    attacked = RepoSnapshot.Take(sb);
                 }
             });
 
             Assert.NotNull(e);
+            attacked!.AssertUnchanged(sb);
             Assert.Equal(ErrorIds.WorktreeDirty, e!.ErrorId);
             Assert.Contains("?? \"evil\\n  ?? forged.txt\"", e.Message);
             Assert.DoesNotContain("\n  ?? forged.txt", e.Message);
@@ -101,6 +107,7 @@ namespace Worktrunk.PowerShell.Tests.Adversarial
         {
             using var sb = GitSandbox.Create();
             var victim = sb.AddWorktree("victim");
+            RepoSnapshot? attacked = null;
             var e = InProcessRemoval.Run(sb, SelectorKind.Branch, "victim", step =>
             {
                 if (step == RemovalStep.AfterStop)
@@ -108,10 +115,12 @@ namespace Worktrunk.PowerShell.Tests.Adversarial
                     // Somebody turns the directory into a repository of their own.
                     File.Delete(Path.Combine(victim, ".git"));
                     sb.Git(victim, "init", "-q", "-b", "theirs");
+                    attacked = RepoSnapshot.Take(sb);
                 }
             }, force: true);
 
             Assert.NotNull(e);
+            attacked!.AssertUnchanged(sb);
             Assert.Equal(ErrorIds.WorktreeNotOwned, e!.ErrorId);
             Assert.True(Directory.Exists(Path.Combine(victim, ".git")));
             Assert.True(File.Exists(Path.Combine(victim, "README.md")));

@@ -87,15 +87,18 @@ namespace Worktrunk.PowerShell.Tests.Adversarial
             Assert.False(Directory.Exists(plain));
 
             var victim = sb.AddWorktree("victim");
+            RepoSnapshot? attacked = null;
             var e = InProcessRemoval.Run(sb, SelectorKind.Branch, "victim", step =>
             {
                 if (step == RemovalStep.AfterStop)
                 {
                     sb.Git(victim, "-c", "protocol.file.allow=always", "submodule", "update", "-q", "--init");
+                    attacked = RepoSnapshot.Take(sb);
                 }
             }, force: true);
 
             Assert.NotNull(e);
+            attacked!.AssertUnchanged(sb);
             Assert.Equal(ErrorIds.WorktreeHasSubmodules, e!.ErrorId);
             Assert.True(File.Exists(Path.Combine(victim, "lib", "lib.txt")));
             Assert.True(Directory.Exists(Path.Combine(sb.CommonDir, "worktrees", "wt-victim", "modules", "lib")));
