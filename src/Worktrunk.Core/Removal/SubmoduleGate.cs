@@ -14,10 +14,10 @@ namespace Worktrunk.Removal
     /// update --init` run in a linked worktree keeps the submodules' repositories, deleted with the
     /// registration), or when a gitlink in its index is populated (`&lt;path&gt;/.git` exists: a
     /// submodule cloned in place, whose repository is inside the directory removal deletes).
-    /// The first is one directory check; the second costs `git ls-files --stage` and is asked only
-    /// when the worktree has a .gitmodules file (a gitlink added without one, `git add` of a
-    /// nested repository, is not looked for: see the residual in the report of issue 9).
-    /// Read-only; a failure to tell refuses.
+    /// The first is one directory check; the second reads the worktree's index file
+    /// (IndexGitlinks; `git ls-files --stage` only for an index shape it declines), so a gitlink
+    /// added without .gitmodules (`git add` of a nested repository) is found too. No process in
+    /// the common case. Read-only; a failure to tell refuses.
     /// </summary>
     internal static class SubmoduleGate
     {
@@ -39,11 +39,24 @@ namespace Worktrunk.Removal
                 return names;
             }
 
-            if (!File.Exists(Path.Combine(worktree, ".gitmodules")))
+            // The index's gitlinks, read from the file (IndexGitlinks) or, when only git can say, from `git ls-files --stage`.
+            var links = IndexGitlinks.Read(Path.Combine(gitDir, "index")) ?? AskGit(git, worktree);
+            var populated = new List<string>();
+            foreach (var name in links)
             {
-                return Array.Empty<string>();
+                var dotGit = Path.Combine(worktree, name.Replace('/', Path.DirectorySeparatorChar), ".git");
+                if (File.Exists(dotGit) || Directory.Exists(dotGit))
+                {
+                    populated.Add(name);
+                }
             }
 
+            return populated;
+        }
+
+        /// <summary>The gitlink paths `git ls-files --stage -z` lists in the worktree.</summary>
+        internal static List<string> AskGit(GitRunner git, string worktree)
+        {
             CommandResult result;
             try
             {
@@ -64,25 +77,18 @@ namespace Worktrunk.Removal
                     "Fix the worktree so `git ls-files` works, then run Remove-WtWorktree again.");
             }
 
-            var populated = new List<string>();
+            var links = new List<string>();
             foreach (var record in result.Stdout.Split('\0'))
             {
                 // "<mode> <object> <stage>\t<path>"; a gitlink has mode 160000.
                 var tab = record.IndexOf('\t');
-                if (tab < 0 || !record.StartsWith("160000 ", StringComparison.Ordinal))
+                if (tab >= 0 && record.StartsWith("160000 ", StringComparison.Ordinal))
                 {
-                    continue;
-                }
-
-                var name = record.Substring(tab + 1);
-                var dotGit = Path.Combine(worktree, name.Replace('/', Path.DirectorySeparatorChar), ".git");
-                if (File.Exists(dotGit) || Directory.Exists(dotGit))
-                {
-                    populated.Add(name);
+                    links.Add(record.Substring(tab + 1));
                 }
             }
 
-            return populated;
+            return links;
         }
 
         /// <summary>Every submodule repository under <paramref name="dir"/> (a directory holding HEAD); names may nest (a/b).</summary>

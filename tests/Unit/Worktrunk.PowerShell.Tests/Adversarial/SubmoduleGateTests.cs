@@ -73,6 +73,25 @@ namespace Worktrunk.PowerShell.Tests.Adversarial
         }
 
         [Fact]
+        public void A_repository_added_without_gitmodules_an_embedded_gitlink_is_refused_too()
+        {
+            using var sb = GitSandbox.Create();
+            var victim = sb.AddWorktree("victim");
+            var nested = Path.Combine(victim, "experiment");
+            Directory.CreateDirectory(nested);
+            sb.Git(nested, "init", "-q", "-b", "main");
+            sb.CommitFile(nested, "result.txt", "the only copy of this result\n", "nested work");
+            sb.Git(victim, "add", "experiment");
+            sb.Git(victim, "commit", "-q", "-m", "embed a repository");
+            Assert.False(File.Exists(Path.Combine(victim, ".gitmodules")));
+            Assert.Equal(string.Empty, sb.Git(victim, "status", "--porcelain"));
+
+            using var ps = new PowerShellSession(sb.RepoPath);
+            var e = RemoveGuardTests.RefusedUnchanged(sb, ps, "Remove-WtWorktree -Branch victim", "WorktreeHasSubmodules");
+            Assert.Contains("(experiment)", e.Exception.Message);
+        }
+
+        [Fact]
         public void A_submodule_initialized_while_the_daemon_stops_is_refused_and_an_uninitialized_one_is_no_obstacle()
         {
             using var sb = GitSandbox.Create();
