@@ -83,7 +83,12 @@ namespace Worktrunk.Removal
                     pos += 2;
                 }
 
-                byte[] name;
+                var type = mode & TypeMask;
+                if (type == DirectoryMode)
+                {
+                    return null;
+                }
+
                 if (version == 4)
                 {
                     // Prefix-compressed: a varint of bytes to drop from the previous name, then the NUL-terminated rest.
@@ -99,10 +104,15 @@ namespace Worktrunk.Removal
                     }
 
                     var keep = previous.Length - (int)strip;
-                    name = new byte[keep + (nul - pos)];
+                    var name = new byte[keep + (nul - pos)];
                     Buffer.BlockCopy(previous, 0, name, 0, keep);
                     Buffer.BlockCopy(data, pos, name, keep, nul - pos);
+                    previous = name;
                     pos = nul + 1;
+                    if (type == GitlinkMode)
+                    {
+                        links.Add(Encoding.UTF8.GetString(name));
+                    }
                 }
                 else
                 {
@@ -112,27 +122,18 @@ namespace Worktrunk.Removal
                         return null;
                     }
 
-                    name = new byte[nul - pos];
-                    Buffer.BlockCopy(data, pos, name, 0, name.Length);
+                    // Only a gitlink's name is decoded (no copy per entry of a large index).
+                    if (type == GitlinkMode)
+                    {
+                        links.Add(Encoding.UTF8.GetString(data, pos, nul - pos));
+                    }
 
                     // 1 to 8 NULs pad the entry to a multiple of 8 bytes.
-                    pos = start + ((fixedSize + (pos - start - fixedSize) + name.Length + 8) & ~7);
-                    if (pos > end)
+                    pos = start + ((pos - start + (nul - pos) + 8) & ~7);
+                    if (pos > end || pos <= nul)
                     {
                         return null;
                     }
-                }
-
-                previous = name;
-                var type = mode & TypeMask;
-                if (type == DirectoryMode)
-                {
-                    return null;
-                }
-
-                if (type == GitlinkMode)
-                {
-                    links.Add(Encoding.UTF8.GetString(name));
                 }
             }
 
