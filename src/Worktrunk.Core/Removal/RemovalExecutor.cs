@@ -31,7 +31,7 @@
 // Platform: the same order everywhere. On Windows the daemon's handle on the directory blocks
 //   the rename until the daemon is stopped, which is why the stop comes first; a rename still
 //   refused by a handle falls back to `git worktree remove`. Background deletion on Windows is
-//   `cmd /c rd /s /q` (BackgroundDeleter).
+//   in-process on a background thread (BackgroundDeleter).
 // Test seams (internal): OnStep is called at each RemovalStep (fault and race injection);
 //   Rename replaces NoReplaceRename.Move for both renames (to simulate one refused by a lock);
 //   TestPausePoint pauses at a step when the WORKTRUNK_TEST_PAUSE_* variables are set (kill tests).
@@ -127,6 +127,7 @@ namespace Worktrunk.Removal
             using (RemovalLock.Acquire(common, LockTimeout, _cancellation))
             {
                 var gitDir = Recheck(plan, requireDirectory: true);
+                RegistrationRemover.Verify(gitDir, common); // a linked registration: refused before anything changes (git would delete through it)
                 Step(RemovalStep.BeforeStop);
                 daemon = RemovalDaemons.Stop(path, gitDir, _git);
                 Step(RemovalStep.AfterStop);
@@ -256,6 +257,7 @@ namespace Worktrunk.Removal
             using (RemovalLock.Acquire(context.CommonDir, LockTimeout, _cancellation))
             {
                 var gitDir = Recheck(plan, requireDirectory: false);
+                RegistrationRemover.Verify(gitDir, context.CommonDir); // `git worktree remove` would delete through a linked registration
                 Step(RemovalStep.BeforeStop);
 
                 // A daemon may still serve the vanished directory (it was deleted by hand): its socket

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using Worktrunk.Core.Tests.Removal;
 using Worktrunk.Diagnostics;
+using Worktrunk;
 using Worktrunk.Git;
 using Worktrunk.Removal;
 using Worktrunk.TestSupport;
@@ -51,10 +52,37 @@ namespace Worktrunk.Core.Tests.Adversarial
             Assert.Equal(target, new DirectoryInfo(registration).LinkTarget);
             Assert.DoesNotContain(_sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal) && v.Contains("worktree remove", StringComparison.Ordinal));
 
-            // The worktree's directory is in the trash whole (recoverable), nothing of it deleted, and the branch kept.
-            var staged = Assert.Single(Directory.GetDirectories(TrashPaths.TrashDir(sb.CommonDir)));
-            Assert.Equal("committed below\n", File.ReadAllText(Path.Combine(staged, "work.txt")));
+            // Refused under the lock before anything changed: the worktree in place and registered, its branch kept, no trash.
+            Assert.Equal("committed below\n", File.ReadAllText(Path.Combine(wt, "work.txt")));
+            Assert.Contains(wt, RemovalFixture.Listed(sb));
             Assert.True(RemovalFixture.BranchExists(sb, "feature"));
+            Assert.False(Directory.Exists(TrashPaths.TrashDir(sb.CommonDir)));
+        }
+
+        [Fact]
+        public void A_linked_registration_of_a_vanished_worktree_is_not_handed_to_git()
+        {
+            // The stale-entry path unregisters with `git worktree remove`, which deletes the link's target's contents.
+            using var sb = GitSandbox.Create();
+            var wt = sb.AddWorktree("feature");
+            var registration = Path.Combine(sb.CommonDir, "worktrees", "wt-feature");
+            var target = Path.Combine(sb.Root, "shared", "registration");
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            Directory.Move(registration, target);
+            TrashAttackCanary.Plant(Path.Combine(target, "precious"));
+            Directory.CreateSymbolicLink(registration, target);
+            TestFiles.DeleteTree(wt);
+            var snapshot = TrashAttackCanary.Snapshot(target);
+
+            var git = new GitRunner(_sink);
+            var plan = RemovalFixture.Plan(sb, git, SelectorKind.Path, wt);
+            Assert.Equal(WtRemovalKind.StaleEntry, plan.Kind);
+            var e = Assert.Throws<WorktrunkException>(() => new RemovalExecutor(git, _sink, CancellationToken.None).Execute(plan, false));
+
+            Assert.Equal(ErrorIds.UnsafeRegistration, e.ErrorId);
+            TrashAttackCanary.AssertIntact(target, snapshot);
+            Assert.Equal(target, new DirectoryInfo(registration).LinkTarget);
+            Assert.DoesNotContain(_sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal) && v.Contains("worktree remove", StringComparison.Ordinal));
         }
 
         [Fact]
