@@ -22,6 +22,18 @@ namespace Worktrunk.Core.Tests.Adversarial
     {
         private readonly RecordingSink _sink = new RecordingSink();
 
+        /// <summary>The registration of wt-feature moves elsewhere, next to files that must survive, and a link takes its place.</summary>
+        private static (string Registration, string Target) LinkRegistration(GitSandbox sb)
+        {
+            var registration = Path.Combine(sb.CommonDir, "worktrees", "wt-feature");
+            var target = Path.Combine(sb.Root, "shared", "registration");
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            Directory.Move(registration, target);
+            TrashAttackCanary.Plant(Path.Combine(target, "precious"));
+            Directory.CreateSymbolicLink(registration, target);
+            return (registration, target);
+        }
+
         [Theory]
         [InlineData(false)]
         [InlineData(true)]
@@ -33,13 +45,7 @@ namespace Worktrunk.Core.Tests.Adversarial
             sb.Git(wt, "add", "work.txt");
             sb.Git(wt, "commit", "-q", "-m", "work");
 
-            // The registration moves elsewhere, next to files that must survive, and a link takes its place.
-            var registration = Path.Combine(sb.CommonDir, "worktrees", "wt-feature");
-            var target = Path.Combine(sb.Root, "shared", "registration");
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            Directory.Move(registration, target);
-            TrashAttackCanary.Plant(Path.Combine(target, "precious"));
-            Directory.CreateSymbolicLink(registration, target);
+            var (registration, target) = LinkRegistration(sb);
             var snapshot = TrashAttackCanary.Snapshot(target);
 
             var git = new GitRunner(_sink);
@@ -65,12 +71,7 @@ namespace Worktrunk.Core.Tests.Adversarial
             // The stale-entry path unregisters with `git worktree remove`, which deletes the link's target's contents.
             using var sb = GitSandbox.Create();
             var wt = sb.AddWorktree("feature");
-            var registration = Path.Combine(sb.CommonDir, "worktrees", "wt-feature");
-            var target = Path.Combine(sb.Root, "shared", "registration");
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            Directory.Move(registration, target);
-            TrashAttackCanary.Plant(Path.Combine(target, "precious"));
-            Directory.CreateSymbolicLink(registration, target);
+            var (registration, target) = LinkRegistration(sb);
             TestFiles.DeleteTree(wt);
             var snapshot = TrashAttackCanary.Snapshot(target);
 
