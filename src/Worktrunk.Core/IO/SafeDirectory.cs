@@ -490,7 +490,7 @@ namespace Worktrunk.IO
                 Libc.EACCES or Libc.EPERM => new UnauthorizedAccessException($"Cannot move '{display}' to '{destination}': permission denied."),
                 Libc.EEXIST or Libc.ENOTEMPTY_LINUX or Libc.ENOTEMPTY_MACOS => new NameTaken($"Cannot move '{display}' to '{destination}': the destination already exists."),
                 Libc.EXDEV => new IOException($"Cannot move '{display}' to '{destination}': they are on different filesystems."),
-                _ => new IOException($"Cannot move '{display}' to '{destination}': {UnixSpawnDescribe(errno)}."),
+                _ => new IOException($"Cannot move '{display}' to '{destination}': {Processes.UnixSpawn.Describe(errno)}."),
             };
         }
 
@@ -612,9 +612,8 @@ namespace Worktrunk.IO
             "Inspect it and move it out of the way yourself.");
 
         private static IOException Failure(string what, string path, int errno) =>
-            new IOException($"Cannot {what} '{path}': {UnixSpawnDescribe(errno)}.");
+            new IOException($"Cannot {what} '{path}': {Processes.UnixSpawn.Describe(errno)}.");
 
-        private static string UnixSpawnDescribe(int errno) => Processes.UnixSpawn.Describe(errno);
 
         /// <summary>A rename refused because the destination name exists.</summary>
         internal sealed class NameTaken : IOException

@@ -74,7 +74,7 @@ namespace Worktrunk.Removal
 
                     if (errno != Libc.Fs.EWouldBlock)
                     {
-                        throw Failed(commonDir, UnixSpawnDescribe(errno), null);
+                        throw Failed(commonDir, Processes.UnixSpawn.Describe(errno), null);
                     }
 
                     if (cancellation.IsCancellationRequested)
@@ -123,7 +123,6 @@ namespace Worktrunk.Removal
             }
         }
 
-        private static string UnixSpawnDescribe(int errno) => Processes.UnixSpawn.Describe(errno);
 
         private static WorktrunkException Stopped(string target) =>
             new WorktrunkException(ErrorIds.CommandStopped, ErrorKind.OperationStopped, "Stopped while waiting for the removal lock; nothing was changed.", target);
