@@ -184,5 +184,117 @@ namespace Worktrunk.Interop
 
         [DllImport(Lib, SetLastError = true)] internal static extern int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
         [DllImport(Lib, SetLastError = true)] internal static extern int renamex_np(string from, string to, uint flags);
+
+        // ---- Safe filesystem ----
+        // For src/Worktrunk.Core/IO/SafeDirectory.cs and SafeDelete.cs: every path Worktrunk creates,
+        // moves into or deletes under a repository is reached by directory descriptors, component by
+        // component, never following a symlink (openat O_NOFOLLOW|O_DIRECTORY, statx/fstatat
+        // AT_SYMLINK_NOFOLLOW, mkdirat, unlinkat, renameat2/renameatx_np, fdopendir/readdir), and the
+        // removal lock is flock(2) on the common directory's descriptor. Paths are passed as
+        // NUL-terminated bytes so a name that is not valid UTF-8 is deleted as it is.
+        // Linux: statx (glibc 2.28+), whose struct layout is the same on every architecture; the
+        // open flags differ between x86-64 and arm64 (FileFlags). macOS: fstatat with the 64-bit-inode
+        // struct stat (the `$INODE64` symbols on x86-64), its own flags and errno values; compiled and
+        // unit-tested for constant selection only, not run here.
+
+        /// <summary>The flag and errno values of one platform and architecture, chosen once (<see cref="Fs"/>).</summary>
+        internal sealed class FileFlags
+        {
+            internal int ODirectory;
+            internal int ONoFollow;
+            internal int OCloexec;
+            internal int OCreat;
+            internal int OExcl;
+            internal int OAppend;
+            internal int AtFdCwd;
+            internal int AtSymlinkNoFollow;
+            internal int AtRemoveDir;
+            internal int ELoop;
+            internal int EWouldBlock;
+            internal int ENotEmpty;
+            internal bool MacOS;
+
+            /// <summary>The values for <paramref name="macOS"/> (else Linux) on <paramref name="architecture"/>; null where unknown.</summary>
+            internal static FileFlags? For(bool macOS, Architecture architecture)
+            {
+                if (macOS)
+                {
+                    return new FileFlags
+                    {
+                        ODirectory = 0x100000, ONoFollow = 0x100, OCloexec = 0x1000000, OCreat = 0x200, OExcl = 0x800, OAppend = 0x8,
+                        AtFdCwd = -2, AtSymlinkNoFollow = 0x20, AtRemoveDir = 0x80, ELoop = 62, EWouldBlock = 35, ENotEmpty = 66, MacOS = true,
+                    };
+                }
+
+                var f = new FileFlags
+                {
+                    OCloexec = 0x80000, OCreat = 0x40, OExcl = 0x80, OAppend = 0x400,
+                    AtFdCwd = -100, AtSymlinkNoFollow = 0x100, AtRemoveDir = 0x200, ELoop = 40, EWouldBlock = 11, ENotEmpty = 39,
+                };
+                switch (architecture)
+                {
+                    case Architecture.X64:
+                    case Architecture.X86:
+                        f.ODirectory = 0x10000; // 0200000
+                        f.ONoFollow = 0x20000;  // 0400000
+                        return f;
+                    case Architecture.Arm64:
+                    case Architecture.Arm:
+                        f.ODirectory = 0x4000;  // 040000
+                        f.ONoFollow = 0x8000;   // 0100000
+                        return f;
+                    default:
+                        return null;
+                }
+            }
+        }
+
+        private static FileFlags? s_fs;
+
+        /// <summary>This process's flag values; throws PlatformNotSupportedException on an architecture whose values are not known.</summary>
+        internal static FileFlags Fs => s_fs ??= FileFlags.For(Platform.IsMacOS, RuntimeInformation.ProcessArchitecture)
+            ?? throw new PlatformNotSupportedException("Worktrunk does not know this architecture's open(2) flags: " + RuntimeInformation.ProcessArchitecture);
+
+        internal const int LOCK_EX = 2;
+        internal const int LOCK_NB = 4;
+        internal const int LOCK_UN = 8;
+        internal const int S_IFMT = 0xF000;
+        internal const int S_IFDIR = 0x4000;
+        internal const int S_IFREG = 0x8000;
+        internal const int S_IFLNK = 0xA000;
+
+        /// <summary>Linux statx: AT_EMPTY_PATH (stat the descriptor itself) and the mask of the basic fields.</summary>
+        internal const int AT_EMPTY_PATH_LINUX = 0x1000;
+        internal const uint STATX_BASIC_STATS = 0x7ff;
+
+        /// <summary>Size of the stat buffer passed to statx (256 bytes) and macOS fstatat (144 bytes).</summary>
+        internal const int StatBufferSize = 256;
+
+        /// <summary>Offsets in struct statx (Linux, every architecture).</summary>
+        internal const int StatxUid = 20, StatxMode = 28, StatxIno = 32, StatxSize = 40, StatxDevMajor = 136, StatxDevMinor = 140;
+
+        /// <summary>Offsets in macOS struct stat (64-bit inodes): st_dev 0 (int32), st_mode 4, st_ino 8, st_uid 16, st_size 96.</summary>
+        internal const int MacStatDev = 0, MacStatMode = 4, MacStatIno = 8, MacStatUid = 16, MacStatSize = 96;
+
+        /// <summary>Offset of d_name in macOS struct dirent (64-bit inodes): ino 8, seekoff 8, reclen 2, namlen 2, type 1.</summary>
+        internal const int MacDirentNameOffset = 21;
+
+        [DllImport(Lib, SetLastError = true)] internal static extern uint geteuid();
+        [DllImport(Lib, SetLastError = true)] internal static extern int flock(int fd, int operation);
+        [DllImport(Lib, SetLastError = true)] internal static extern int fchmod(int fd, uint mode);
+        [DllImport(Lib, EntryPoint = "openat", SetLastError = true)] internal static extern int openat_bytes(int dirfd, byte* path, int flags, uint mode);
+        [DllImport(Lib, EntryPoint = "mkdirat", SetLastError = true)] internal static extern int mkdirat_bytes(int dirfd, byte* path, uint mode);
+        [DllImport(Lib, EntryPoint = "unlinkat", SetLastError = true)] internal static extern int unlinkat_bytes(int dirfd, byte* path, int flags);
+        [DllImport(Lib, EntryPoint = "renameat2", SetLastError = true)] internal static extern int renameat2_bytes(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, uint flags);
+        [DllImport(Lib, EntryPoint = "renameatx_np", SetLastError = true)] internal static extern int renameatx_np_bytes(int fromfd, byte* from, int tofd, byte* to, uint flags);
+        [DllImport(Lib, EntryPoint = "statx", SetLastError = true)] internal static extern int statx_bytes(int dirfd, byte* path, int flags, uint mask, byte* buf);
+        [DllImport(Lib, EntryPoint = "fstatat", SetLastError = true)] internal static extern int fstatat_macos_arm64(int dirfd, byte* path, byte* buf, int flags);
+        [DllImport(Lib, EntryPoint = "fstatat$INODE64", SetLastError = true)] internal static extern int fstatat_macos_x64(int dirfd, byte* path, byte* buf, int flags);
+        [DllImport(Lib, EntryPoint = "fstat", SetLastError = true)] internal static extern int fstat_macos_arm64(int fd, byte* buf);
+        [DllImport(Lib, EntryPoint = "fstat$INODE64", SetLastError = true)] internal static extern int fstat_macos_x64(int fd, byte* buf);
+        [DllImport(Lib, SetLastError = true)] internal static extern IntPtr fdopendir(int fd);
+        [DllImport(Lib, EntryPoint = "fdopendir$INODE64", SetLastError = true)] internal static extern IntPtr fdopendir_macos_x64(int fd);
+        [DllImport(Lib, EntryPoint = "readdir$INODE64", SetLastError = true)] internal static extern IntPtr readdir_macos_x64(IntPtr dir);
+        [DllImport(Lib)] internal static extern int posix_spawn_file_actions_addfchdir_np(IntPtr actions, int fd);
     }
 }

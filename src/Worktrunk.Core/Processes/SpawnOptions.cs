@@ -23,6 +23,14 @@ namespace Worktrunk.Processes
         /// <summary>The child's working directory; null inherits the caller's.</summary>
         internal string? WorkingDirectory { get; set; }
 
+        /// <summary>
+        /// When zero or more, the child's working directory is this open directory descriptor of
+        /// ours (posix_spawn fchdir action; the caller keeps and closes it), and
+        /// <see cref="WorkingDirectory"/> is ignored. Nothing is resolved by path, so a directory
+        /// reached without following symlinks stays the one the child runs in.
+        /// </summary>
+        internal int WorkingDirectoryDescriptor { get; set; } = -1;
+
         /// <summary>Environment changes: a null value removes the variable.</summary>
         internal IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>(StringComparer.Ordinal);
 
@@ -58,6 +66,12 @@ namespace Worktrunk.Processes
         internal StdioMode Stdout { get; set; } = StdioMode.Pipe;
 
         internal StdioMode Stderr { get; set; } = StdioMode.Pipe;
+
+        /// <summary>
+        /// When zero or more, the child's stdout and stderr are copies of this descriptor of ours (a
+        /// log file the caller opened safely and closes), and <see cref="Stdout"/>/<see cref="Stderr"/> are ignored.
+        /// </summary>
+        internal int OutputDescriptor { get; set; } = -1;
 
         /// <summary>The file that <see cref="StdioMode.LogFile"/> streams append to.</summary>
         internal string? LogFile { get; set; }

@@ -7,7 +7,7 @@
 // it; whoever holds the returned PID must waitpid it (ProcessRunner and the tether do).
 // Descriptors: pipe ends are created close-on-exec; only the dup2'ed copies on 0/1/2 reach the
 // child, so no other Worktrunk descriptor leaks into it.
-// Platform: Linux and macOS (posix_spawn_file_actions_addchdir_np needs glibc 2.29 / macOS 10.15).
+// Platform: Linux and macOS (posix_spawn_file_actions_addchdir_np and addfchdir_np need glibc 2.29 / macOS 10.15).
 
 using System;
 using System.Collections;
@@ -57,8 +57,8 @@ namespace Worktrunk.Processes
             argv.AddRange(options.Arguments);
 
             var inPipe = options.StdinBytes != null ? FilledPipe(options.StdinBytes) : null;
-            var outPipe = options.Stdout == StdioMode.Pipe ? CreatePipe() : null;
-            var errPipe = options.Stderr == StdioMode.Pipe ? CreatePipe() : null;
+            var outPipe = options.Stdout == StdioMode.Pipe && options.OutputDescriptor < 0 ? CreatePipe() : null;
+            var errPipe = options.Stderr == StdioMode.Pipe && options.OutputDescriptor < 0 ? CreatePipe() : null;
 
             var actions = Marshal.AllocHGlobal(Libc.OpaqueSize);
             var attr = Marshal.AllocHGlobal(Libc.OpaqueSize);
@@ -88,17 +88,36 @@ namespace Worktrunk.Processes
                     Check(Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0), "addopen stdin");
                 }
 
-                AddOutput(actions, 1, options.Stdout, outPipe, options.LogFile);
-                if (options.Stderr == StdioMode.LogFile && options.Stdout == StdioMode.LogFile)
+                if (options.OutputDescriptor >= 0)
                 {
-                    Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2 stderr");
+                    Check(Libc.posix_spawn_file_actions_adddup2(actions, options.OutputDescriptor, 1), "adddup2 stdout");
+                    Check(Libc.posix_spawn_file_actions_adddup2(actions, options.OutputDescriptor, 2), "adddup2 stderr");
                 }
                 else
                 {
-                    AddOutput(actions, 2, options.Stderr, errPipe, options.LogFile);
+                    AddOutput(actions, 1, options.Stdout, outPipe, options.LogFile);
+                    if (options.Stderr == StdioMode.LogFile && options.Stdout == StdioMode.LogFile)
+                    {
+                        Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2 stderr");
+                    }
+                    else
+                    {
+                        AddOutput(actions, 2, options.Stderr, errPipe, options.LogFile);
+                    }
                 }
 
-                if (!string.IsNullOrEmpty(options.WorkingDirectory))
+                if (options.WorkingDirectoryDescriptor >= 0)
+                {
+                    try
+                    {
+                        Check(Libc.posix_spawn_file_actions_addfchdir_np(actions, options.WorkingDirectoryDescriptor), "posix_spawn_file_actions_addfchdir_np");
+                    }
+                    catch (EntryPointNotFoundException e)
+                    {
+                        throw new WorktrunkException(ErrorIds.SpawnFailed, ErrorKind.NotSupported, "This C library has no posix_spawn_file_actions_addfchdir_np (glibc 2.29 or macOS 10.15 is required).", options.FileName, inner: e);
+                    }
+                }
+                else if (!string.IsNullOrEmpty(options.WorkingDirectory))
                 {
                     try
                     {

@@ -40,7 +40,8 @@
 //   the process holding exactly this worktree's fsmonitor socket, identity-checked.
 // Platform: the same order everywhere. On Windows the daemon's handle on the directory blocks
 //   the rename until the daemon is stopped, which is why the stop comes first; a rename still
-//   refused by a handle falls back to `git worktree remove`. Background deletion: BackgroundDeleter.
+//   refused by a handle falls back to `git worktree remove`. Background deletion on Windows is
+//   in-process on a background thread (BackgroundDeleter).
 // Test seams (internal): OnStep is called at each RemovalStep (fault and race injection);
 //   Rename replaces NoReplaceRename.Move for both renames (to simulate one refused by a lock);
 //   TestPausePoint pauses at a step only when a test harness switched it on with a token file
@@ -140,6 +141,7 @@ namespace Worktrunk.Removal
             using (RemovalLock.Acquire(common, LockTimeout, _cancellation))
             {
                 var found = FindRegistration(plan, requireDirectory: true);
+                RegistrationRemover.Verify(found, common); // a linked registration: refused before anything changes (git would delete through it)
                 Step(RemovalStep.BeforeStop);
                 daemon = RemovalDaemons.Stop(path, found, _git);
                 Step(RemovalStep.AfterStop);
@@ -271,6 +273,7 @@ namespace Worktrunk.Removal
             using (RemovalLock.Acquire(context.CommonDir, LockTimeout, _cancellation))
             {
                 var found = FindRegistration(plan, requireDirectory: false);
+                RegistrationRemover.Verify(found, context.CommonDir); // `git worktree remove` would delete through a linked registration
                 Step(RemovalStep.BeforeStop);
 
                 // A daemon may still serve the vanished directory (it was deleted by hand): its socket
@@ -278,6 +281,7 @@ namespace Worktrunk.Removal
                 daemon = RemovalDaemons.Stop(path, found, _git);
                 Step(RemovalStep.AfterStop);
                 Gate(plan, found, requireDirectory: false);
+                RegistrationRemover.Verify(found, context.CommonDir); // again at the last moment: git deletes by path
                 var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
                 if (!unregister.Succeeded)
                 {

@@ -25,7 +25,7 @@ namespace Worktrunk.Removal
         {
             try
             {
-                var stale = TrashPaths.CollectStale(commonDir, now);
+                var stale = TrashPaths.CollectStale(commonDir, now, sink);
                 if (stale.Count == 0)
                 {
                     return 0;

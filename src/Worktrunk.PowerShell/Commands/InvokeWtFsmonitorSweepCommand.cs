@@ -54,7 +54,7 @@ namespace Worktrunk.PowerShell.Commands
                 var approved = new List<string>();
                 try
                 {
-                    stale = TrashPaths.CollectStale(repo.CommonDir, DateTimeOffset.UtcNow);
+                    stale = TrashPaths.CollectStale(repo.CommonDir, DateTimeOffset.UtcNow, Sink);
                     foreach (var entry in stale)
                     {
                         if (ShouldProcess(entry, "Delete stale trash entry"))

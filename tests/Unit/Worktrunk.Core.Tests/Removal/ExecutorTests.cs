@@ -84,7 +84,7 @@ namespace Worktrunk.Core.Tests.Removal
             Assert.False(RemovalFixture.BranchExists(sb, "feature"));
 
             // Both trash entries (the worktree and its registration) went to the background deletion.
-            var started = _sink.Verbose.Single(v => v.StartsWith("sh ", StringComparison.Ordinal));
+            var started = _sink.Verbose.Single(v => v.Contains(" rm -rf -- ", StringComparison.Ordinal));
             Assert.Contains(r.StagedPath!, started);
             Assert.Contains("wt-feature.registration-", started);
             WaitForEmptyTrash(sb);

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using Worktrunk.Diagnostics;
 using Worktrunk.Git;
 using Worktrunk.Removal;
 using Worktrunk.TestSupport;
@@ -41,7 +42,7 @@ namespace Worktrunk.Core.Tests.Removal
         }
 
         [Fact]
-        public void A_symlinked_registration_or_one_outside_the_worktrees_folder_is_declined_untouched()
+        public void A_symlinked_registration_or_one_outside_the_worktrees_folder_is_refused_untouched()
         {
             using var sb = GitSandbox.Create();
             var wt = sb.AddWorktree("feature");
@@ -49,15 +50,19 @@ namespace Worktrunk.Core.Tests.Removal
             var elsewhere = Path.Combine(sb.Root, "registration-elsewhere");
             Directory.Move(real, elsewhere);
             File.CreateSymbolicLink(real, elsewhere);
+            var before = Files(elsewhere);
             var sink = new RecordingSink();
 
-            // As the re-check hands it over (canonical, so outside <common>/worktrees), and as the link itself.
-            Assert.Null(RegistrationRemover.TryMoveToTrash(elsewhere, sb.CommonDir, Now, sink));
-            Assert.Null(RegistrationRemover.TryMoveToTrash(real, sb.CommonDir, Now, sink));
-            Assert.Null(RegistrationRemover.TryMoveToTrash(Path.Combine(sb.CommonDir, "worktrees"), sb.CommonDir, Now, sink));
-            Assert.Null(RegistrationRemover.TryMoveToTrash(sb.CommonDir, sb.CommonDir, Now, sink));
+            // As the re-check hands it over (canonical, so outside <common>/worktrees), and as the link itself:
+            // refused, not declined (the caller's fallback, `git worktree remove`, would delete through the link).
+            foreach (var gitDir in new[] { elsewhere, real, Path.Combine(sb.CommonDir, "worktrees"), sb.CommonDir })
+            {
+                var e = Assert.Throws<WorktrunkException>(() => RegistrationRemover.TryMoveToTrash(gitDir, sb.CommonDir, Now, sink));
+                Assert.Equal(ErrorIds.UnsafeRegistration, e.ErrorId);
+                Assert.Equal(ErrorIds.UnsafeRegistration, Assert.Throws<WorktrunkException>(() => RegistrationRemover.Verify(gitDir, sb.CommonDir)).ErrorId);
+            }
 
-            Assert.True(File.Exists(Path.Combine(elsewhere, "gitdir")));
+            Assert.Equal(before, Files(elsewhere));
             Assert.True(new FileInfo(real).LinkTarget == elsewhere);
             Assert.False(Directory.Exists(TrashPaths.TrashDir(sb.CommonDir)) && Directory.EnumerateFileSystemEntries(TrashPaths.TrashDir(sb.CommonDir)).Any());
             Assert.Equal(2, RemovalFixture.Listed(sb).Count);

@@ -212,7 +212,7 @@ namespace Worktrunk.PowerShell.Tests.Removal
         /// <summary>The shell was started by .NET without a new session: it shares the test's session (the shell itself has exited).</summary>
         private static int GetSid(int exitedPid) => getsid(0);
 
-        /// <summary>The PID of an `rm -rf -- &lt;trash entry&gt;` under this sandbox's trash, or 0.</summary>
+        /// <summary>The PID of an `rm -rf -- &lt;trash entry names&gt;` running in this sandbox's trash folder, or 0.</summary>
         private static int FindRm(string trashPrefix)
         {
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -225,7 +225,9 @@ namespace Worktrunk.PowerShell.Tests.Removal
                 try
                 {
                     var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-                    if (argv.Length >= 4 && argv[0] == "rm" && argv[1] == "-rf" && argv[2] == "--" && argv[3].StartsWith(trashPrefix, StringComparison.Ordinal))
+                    // rm runs in the trash folder (its working directory) with the entries' bare names.
+                    if (argv.Length >= 4 && argv[0] == "rm" && argv[1] == "-rf" && argv[2] == "--" &&
+                        new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget + Path.DirectorySeparatorChar == trashPrefix)
                     {
                         return pid;
                     }

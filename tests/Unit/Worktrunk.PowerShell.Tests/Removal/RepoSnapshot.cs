@@ -17,12 +17,10 @@ namespace Worktrunk.PowerShell.Tests.Removal
     internal sealed class RepoSnapshot
     {
         private readonly SortedDictionary<string, string> _entries;
-        private readonly HashSet<string> _mayAppear;
 
-        private RepoSnapshot(SortedDictionary<string, string> entries, HashSet<string>? mayAppear = null)
+        private RepoSnapshot(SortedDictionary<string, string> entries)
         {
             _entries = entries;
-            _mayAppear = mayAppear ?? new HashSet<string>(StringComparer.Ordinal);
         }
 
         internal static RepoSnapshot Take(GitSandbox sb)
@@ -31,12 +29,7 @@ namespace Worktrunk.PowerShell.Tests.Removal
             Walk(sb.Root, sb.Root, entries);
             entries["<for-each-ref>"] = sb.Git(sb.RepoPath, "for-each-ref", "--format=%(refname) %(objectname) %(upstream)");
             entries["<worktree list>"] = sb.Git(sb.RepoPath, "worktree", "list", "--porcelain");
-            // The one thing a refusal may add: the repository's removal lock file (and its folder), which
-            // the last-moment gate holds while it refuses. It is state, not data, and never deleted
-            // (see Removal/RemovalLock.cs); everything else must be exactly as it was.
-            var lockFile = Path.GetRelativePath(sb.Root, Worktrunk.Removal.RemovalLock.PathFor(sb.CommonDir));
-            var mayAppear = new HashSet<string>(StringComparer.Ordinal) { lockFile, Path.GetDirectoryName(lockFile) + "/" };
-            return entries.Count == 0 ? throw new InvalidOperationException("empty snapshot") : new RepoSnapshot(entries, mayAppear);
+            return entries.Count == 0 ? throw new InvalidOperationException("empty snapshot") : new RepoSnapshot(entries);
         }
 
         /// <summary>A snapshot of some directories only (for a target left alone while others were removed).</summary>
@@ -78,7 +71,7 @@ namespace Worktrunk.PowerShell.Tests.Removal
                 }
             }
 
-            foreach (var k in now.Keys.Where(k => !_entries.ContainsKey(k) && !_mayAppear.Contains(k)))
+            foreach (var k in now.Keys.Where(k => !_entries.ContainsKey(k)))
             {
                 diffs.Add("new: " + k);
             }
@@ -105,13 +98,6 @@ namespace Worktrunk.PowerShell.Tests.Removal
                 }
 
                 var f = (FileInfo)info;
-                if (f.Name == "remove.lock" && f.Directory?.Name == "wt")
-                {
-                    // The removal lock (RemovalLock): while a removal holds it, the OS lock forbids reading it here.
-                    entries[rel] = "removal lock";
-                    continue;
-                }
-
                 using var stream = f.OpenRead();
                 var hash = Convert.ToHexString(SHA256.HashData(stream));
                 entries[rel] = $"file {f.Length} {hash} {File.GetUnixFileMode(f.FullName)} {f.LastWriteTimeUtc.Ticks}";
