@@ -184,5 +184,11 @@ namespace Worktrunk.Interop
 
         [DllImport(Lib, SetLastError = true)] internal static extern int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
         [DllImport(Lib, SetLastError = true)] internal static extern int renamex_np(string from, string to, uint flags);
+
+        // ---- Daemon stop (Daemons/DaemonSignaller.cs) ----
+        // SIGCONT follows every SIGTERM, so a daemon stopped with SIGSTOP (a wedged daemon, or one
+        // a debugger holds) acts on the SIGTERM instead of waiting for the SIGKILL. Its number is
+        // 18 on Linux and 19 on macOS.
+        internal static int SIGCONT => Platform.IsMacOS ? 19 : 18;
     }
 }

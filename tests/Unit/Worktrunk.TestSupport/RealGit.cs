@@ -114,6 +114,52 @@ namespace Worktrunk.TestSupport
             return (Path.GetFullPath(git), null);
         }
 
+        /// <summary>
+        /// Runs the real git (<see cref="Executable"/>, which must exist) hermetically in
+        /// <paramref name="directory"/>; returns its exit code and output. Every daemon it starts
+        /// is the caller's to find and register with <see cref="TestProcesses"/>.
+        /// </summary>
+        public static (int Code, string Stdout, string Stderr) TryGit(string directory, params string[] args)
+        {
+            Hermetic.Apply();
+            var psi = new ProcessStartInfo(Executable ?? throw new InvalidOperationException(SkipReason))
+            {
+                WorkingDirectory = directory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            };
+            foreach (var a in args)
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            foreach (var kv in Hermetic.Variables)
+            {
+                psi.Environment[kv.Key] = kv.Value;
+            }
+
+            using var p = Process.Start(psi)!;
+            p.StandardInput.Close();
+            var err = p.StandardError.ReadToEndAsync();
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return (p.ExitCode, output, err.Result);
+        }
+
+        /// <summary>Runs the real git; throws with its stderr when it fails.</summary>
+        public static string Git(string directory, params string[] args)
+        {
+            var (code, stdout, stderr) = TryGit(directory, args);
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"git {string.Join(" ", args)} failed ({code}) in {directory}: {stderr}");
+            }
+
+            return stdout;
+        }
+
         private static (int, string) Run(string file, params string[] args)
         {
             var psi = new ProcessStartInfo(file)
@@ -132,6 +178,22 @@ namespace Worktrunk.TestSupport
             var output = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             return (p.ExitCode, output + err.Result);
+        }
+    }
+
+    /// <summary>
+    /// A fact that needs <see cref="RealGit"/>: skipped, with <see cref="RealGit.SkipReason"/>
+    /// (which says how to enable it), where there is no git with the Linux fsmonitor daemon.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class RealGitFactAttribute : Xunit.FactAttribute
+    {
+        public RealGitFactAttribute()
+        {
+            if (RealGit.SkipReason != null)
+            {
+                Skip = RealGit.SkipReason;
+            }
         }
     }
 }
