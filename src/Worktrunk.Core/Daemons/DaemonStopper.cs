@@ -207,10 +207,13 @@ namespace Worktrunk.Daemons
             {
                 // git returns once the socket stops listening; the process may take a moment more to exit.
                 WaitGone(ids, IpcExitWait, git.Cancellation);
-                for (var i = 0; i < ids.Count; i++)
-                {
-                    byIpc[i] = ProcessIdentities.Check(ids[i]) == IdentityStatus.Gone;
-                }
+            }
+
+            // Gone before any signal, after the IPC stop was sent (even one git reported as failed:
+            // a daemon that exits on `quit` without answering): the IPC stop ended it.
+            for (var i = 0; i < ids.Count; i++)
+            {
+                byIpc[i] = ProcessIdentities.Check(ids[i]) == IdentityStatus.Gone;
             }
 
             return byIpc;

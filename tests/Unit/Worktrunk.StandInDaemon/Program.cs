@@ -1,7 +1,8 @@
 // A stand-in fsmonitor daemon. Started as `git fsmonitor--daemon run` (argv[0] set by the
 // launcher), it listens on the Unix socket named by WT_STANDIN_SOCKET and speaks just enough of
 // git's simple-IPC protocol to honour `git fsmonitor--daemon stop`: a pkt-line `quit` followed by
-// a flush packet makes it unlink its socket and exit 0.
+// a flush packet makes it answer with a flush packet (as git's IPC server does), unlink its socket
+// and exit 0.
 // WT_STANDIN_MODE, comma-separated:
 //   ignore-term  SIGTERM is ignored (only SIGKILL ends it)
 //   no-socket    binds nothing: a process that looks like a daemon but holds no socket
@@ -67,6 +68,11 @@ namespace Worktrunk.StandInDaemon
                 }
 
                 var quit = ReadsQuit(client);
+
+                // git's IPC server answers every request with a flush packet (an empty answer);
+                // without it git's `stop` reports "could not read IPC response" and fails.
+                var flush = stackalloc byte[] { (byte)'0', (byte)'0', (byte)'0', (byte)'0' };
+                write(client, flush, (IntPtr)4);
                 close(client);
                 if (quit)
                 {
@@ -218,5 +224,8 @@ namespace Worktrunk.StandInDaemon
 
         [DllImport("libc", SetLastError = true)]
         private static extern int close(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern IntPtr write(int fd, byte* buf, IntPtr count);
     }
 }
