@@ -60,7 +60,7 @@ namespace Worktrunk.Core.Tests.Daemons
 
             // Not daemons: a process with the daemon's argv that holds no socket, and a plain one.
             var lookalike = bed.StartDaemon(DaemonTestBed.GitDirOf(gone), StandInMode.NoSocket);
-            var plain = bed.Procs.Track(System.Diagnostics.Process.Start("sleep", "600").Id);
+            var plain = StandInLauncher.Start(bed.Procs, null, StandInMode.NoSocket, argv0: "sleep", args: new[] { "600" });
 
             TestFiles.DeleteTree(gone);
 
@@ -78,8 +78,8 @@ namespace Worktrunk.Core.Tests.Daemons
 
             Assert.True(main.IsAlive && sibling.IsAlive);
             Assert.True(lookalike.IsAlive);
-            Assert.True(TestProcesses.IsAlive(plain));
-            Assert.DoesNotContain(summary.Results, r => r.ProcessId == lookalike.Pid || r.ProcessId == plain);
+            Assert.True(plain.IsAlive);
+            Assert.DoesNotContain(summary.Results, r => r.ProcessId == lookalike.Pid || r.ProcessId == plain.Pid);
         }
 
         [RealGitFact]
