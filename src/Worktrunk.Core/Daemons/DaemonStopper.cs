@@ -57,7 +57,7 @@ namespace Worktrunk.Daemons
                 var listening = DaemonDiscovery.AnyListeningSocket(p => string.Equals(CanonicalSocket(p), wanted, PathUtil.Comparison));
                 if (listening == false || (listening == null && !SocketFileExists(socket)))
                 {
-                    sink.Verbose((SocketFileExists(socket) ? "No process listens on " : "No fsmonitor socket at ") + socket + ": no daemon to stop.");
+                    sink.Verbose("No fsmonitor daemon serves " + worktreePath + ": " + (SocketFileExists(socket) ? "no process listens on " : "no socket at ") + socket + ".");
                     return null;
                 }
 

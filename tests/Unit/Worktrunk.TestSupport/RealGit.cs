@@ -130,34 +130,8 @@ namespace Worktrunk.TestSupport
         /// <paramref name="directory"/>; returns its exit code and output. Every daemon it starts
         /// is the caller's to find and register with <see cref="TestProcesses"/>.
         /// </summary>
-        public static (int Code, string Stdout, string Stderr) TryGit(string directory, params string[] args)
-        {
-            Hermetic.Apply();
-            var psi = new ProcessStartInfo(Executable ?? throw new InvalidOperationException(SkipReason))
-            {
-                WorkingDirectory = directory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            foreach (var kv in Hermetic.Variables)
-            {
-                psi.Environment[kv.Key] = kv.Value;
-            }
-
-            using var p = Process.Start(psi)!;
-            p.StandardInput.Close();
-            var err = p.StandardError.ReadToEndAsync();
-            var output = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return (p.ExitCode, output, err.Result);
-        }
+        public static (int Code, string Stdout, string Stderr) TryGit(string directory, params string[] args) =>
+            GitSandbox.TryGitWith(Executable ?? throw new InvalidOperationException(SkipReason), directory, args);
 
         /// <summary>Runs the real git; throws with its stderr when it fails.</summary>
         public static string Git(string directory, params string[] args)

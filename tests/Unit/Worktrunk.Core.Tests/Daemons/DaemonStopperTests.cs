@@ -55,7 +55,7 @@ namespace Worktrunk.Core.Tests.Daemons
 
             // Nothing listens on the worktree's socket: no IPC stop, no git, no lsof/pgrep.
             Assert.DoesNotContain(bed.Sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal) || v.StartsWith("lsof ", StringComparison.Ordinal) || v.StartsWith("pgrep ", StringComparison.Ordinal));
-            Assert.Contains(bed.Sink.Verbose, v => v.StartsWith("No fsmonitor socket at ", StringComparison.Ordinal));
+            Assert.Contains(bed.Sink.Verbose, v => v.StartsWith("No fsmonitor daemon serves " + a + ": no socket at ", StringComparison.Ordinal));
         }
 
         [Fact]
@@ -117,7 +117,7 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.True(File.Exists(Path.Combine(gitDir, FsmonitorSocket.FileName)));
 
             Assert.Null(DaemonStopper.StopForWorktree(a, gitDir, bed.Git, TimeSpan.FromSeconds(1)));
-            Assert.Contains(bed.Sink.Verbose, v => v.StartsWith("No process listens on", StringComparison.Ordinal));
+            Assert.Contains(bed.Sink.Verbose, v => v.StartsWith("No fsmonitor daemon serves " + a + ": no process listens on ", StringComparison.Ordinal));
         }
     }
 }
