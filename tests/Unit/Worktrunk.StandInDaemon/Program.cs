@@ -28,6 +28,9 @@ namespace Worktrunk.StandInDaemon
         private const int SockStream = 1;
         private const int SigTerm = 15;
 
+        /// <summary>A pkt-line flush packet: git's IPC server ends every answer with one.</summary>
+        private static readonly byte[] FlushPacket = Encoding.ASCII.GetBytes("0000");
+
         private static int Main()
         {
             var socketPath = Environment.GetEnvironmentVariable("WT_STANDIN_SOCKET");
@@ -71,8 +74,11 @@ namespace Worktrunk.StandInDaemon
 
                 // git's IPC server answers every request with a flush packet (an empty answer);
                 // without it git's `stop` reports "could not read IPC response" and fails.
-                var flush = stackalloc byte[] { (byte)'0', (byte)'0', (byte)'0', (byte)'0' };
-                write(client, flush, (IntPtr)4);
+                fixed (byte* flush = FlushPacket)
+                {
+                    write(client, flush, (IntPtr)FlushPacket.Length);
+                }
+
                 close(client);
                 if (quit)
                 {
