@@ -1,7 +1,8 @@
 // Contract: stops a set of processes whose identities (PID + start time) were captured at
 // discovery, and never signals any other process.
-// Signal discipline: SIGTERM to every target, then poll every 50 ms until all are gone or the
-// deadline passes, then SIGKILL the survivors and wait (bounded) for them to go. Before every
+// Signal discipline: SIGTERM to every target, each followed by SIGCONT (through the same proven
+// identity) so a daemon stopped with SIGSTOP acts on it at once, then poll every 50 ms until all
+// are gone or the deadline passes, then SIGKILL the survivors and wait (bounded) for them to go. Before every
 // signal the target's identity is proven: on Linux with pidfd_open + pidfd_send_signal when the
 // kernel has them (the pidfd is opened once, its start time re-checked right after opening, and
 // every later signal goes through it, so a recycled PID can never receive one); otherwise the
@@ -102,6 +103,11 @@ namespace Worktrunk.Daemons
                     {
                         sink.Verbose("SIGTERM → PID " + h.Id.Pid.ToString(CultureInfo.InvariantCulture) + (h.PidFd >= 0 ? " (via pidfd)" : " (start time verified)"));
                         h.Signal(Libc.SIGTERM, clock, beforeAnySignal: true);
+                        if (h.Phase == Phase.Pending)
+                        {
+                            // A stopped (SIGSTOPped) process holds SIGTERM pending until continued.
+                            h.Signal(Libc.SIGCONT, clock, beforeAnySignal: false);
+                        }
                     }
                 }
 

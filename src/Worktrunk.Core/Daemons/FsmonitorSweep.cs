@@ -5,7 +5,7 @@
 // when `git worktree list` succeeded), OrphanedGitDirGone daemons whose socket lay under this
 // repository's common dir, and bare-name sockets (macOS) whose repository cannot be known. A
 // Live or Unknown daemon, and another repository's daemon, is never signalled.
-// Signal discipline: one batch, identity-checked SIGTERM → 50 ms polls up to the deadline →
+// Signal discipline: one batch, identity-checked SIGTERM (+ SIGCONT) → 50 ms polls up to the deadline →
 // SIGKILL (DaemonSignaller), so N orphans cost one deadline, not N. whatIf: classify only,
 // signal nothing. <c>shouldProcess</c> is asked once per orphan (the cmdlet's ShouldProcess) and a
 // daemon it declines is not signalled.

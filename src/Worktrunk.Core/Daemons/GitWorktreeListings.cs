@@ -10,6 +10,7 @@ namespace Worktrunk.Daemons
     /// Runs `git worktree list` at most once per repository and remembers the answer (or the
     /// failure: a listing that fails makes the live set unknowable, never empty). The repository
     /// asked about is always listed; other repositories only when <c>allowOtherRepositories</c>.
+    /// git runs in the location's directory while it exists, else in the common dir.
     /// </summary>
     internal sealed class GitWorktreeListings : IWorktreeListings
     {
@@ -71,6 +72,14 @@ namespace Worktrunk.Daemons
             {
                 GitCalls++;
                 location ??= RepositoryLocator.Locate(commonDir, _git);
+                if (!System.IO.Directory.Exists(location.RunDirectory))
+                {
+                    // The directory the caller stood in is gone (the closing sweep after removing the
+                    // worktree the session stands in): git runs from the common dir instead, which
+                    // lists the same worktrees.
+                    location = new RepositoryLocation(location.CommonDir, location.CommonDir, null, location.CommonDir);
+                }
+
                 var worktrees = WorktreeLister.List(location, _git, null);
                 return WorktreeListing.Of(commonDir, ToFacts(worktrees, location.CommonDir));
             }

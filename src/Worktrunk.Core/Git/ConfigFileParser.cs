@@ -34,7 +34,10 @@ namespace Worktrunk.Git
     /// (several entries may share a line with a header), case-insensitive section and key names,
     /// values with quotes, the escapes \n \t \b \\ \" and line continuations, inner whitespace
     /// kept, outer whitespace dropped. Returns null for anything git would reject, so a caller
-    /// never acts on a file it might have read differently from git. Include directives are
+    /// never acts on a file it might have read differently from git, and for the one shape that
+    /// git versions read differently: unquoted whitespace other than a space (a tab, a lone CR)
+    /// between the characters of a value, which git 2.39 reads as spaces and git 2.55 keeps
+    /// (spaces alone, quoted whitespace and outer whitespace read the same in both). Include directives are
     /// returned as entries; the caller decides what to do with them (it does not follow them).
     /// </summary>
     internal static class ConfigFileParser
@@ -243,6 +246,7 @@ namespace Worktrunk.Git
             var quote = false;
             var comment = false;
             var space = 0;
+            var spaceIsBlanks = true;
             while (true)
             {
                 var c = reader.Next();
@@ -261,6 +265,7 @@ namespace Worktrunk.Git
                     if (value.Length > 0)
                     {
                         space++;
+                        spaceIsBlanks &= c == ' ';
                     }
 
                     continue;
@@ -270,6 +275,14 @@ namespace Worktrunk.Git
                 {
                     comment = true;
                     continue;
+                }
+
+                if (!spaceIsBlanks)
+                {
+                    // Unquoted whitespace other than ' ' inside a value (`a \t b`): git up to 2.4x
+                    // turns each such character into a space, newer git keeps it as written
+                    // (config.c parse_value). Which git runs is not known here: git answers.
+                    return null;
                 }
 
                 for (; space > 0; space--)

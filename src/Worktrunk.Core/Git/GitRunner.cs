@@ -19,6 +19,11 @@ namespace Worktrunk.Git
     /// git); every call passes -c core.quotepath=false and colour off, runs in the directory it is
     /// about, never prompts, and has inherited GIT_DIR/GIT_WORK_TREE-style variables removed so a
     /// call relocated into a worktree talks to that worktree.
+    /// Every call also passes -c core.fsmonitor=false: a git that would consult the fsmonitor
+    /// daemon (status, diff, worktree add/remove: anything that refreshes the index) neither waits
+    /// on a wedged daemon nor starts one where none ran; without the daemon git scans the worktree
+    /// itself, so its answer is the same, only slower on huge trees. `git fsmonitor--daemon
+    /// stop`/`status` ignore the setting (they talk to the socket directly; checked with git 2.55).
     /// </summary>
     internal sealed class GitRunner
     {
@@ -27,6 +32,9 @@ namespace Worktrunk.Git
         {
             "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES",
         };
+
+        /// <summary>The setting every call passes so git neither waits on nor starts an fsmonitor daemon.</summary>
+        internal const string NoFsmonitor = "core.fsmonitor=false";
 
         internal GitRunner(IDiagnosticSink sink, CancellationToken cancellation = default, TimeSpan? timeout = null)
         {
@@ -51,7 +59,7 @@ namespace Worktrunk.Git
         /// </summary>
         internal CommandResult Run(string workingDirectory, GitAccess access, IReadOnlyList<string> args, TimeSpan? timeout = null, byte[]? stdin = null, string? stdinDisplay = null)
         {
-            var argv = new List<string>(args.Count + 6);
+            var argv = new List<string>(args.Count + 8);
             if (access == GitAccess.ReadOnly)
             {
                 argv.Add("--no-optional-locks");
@@ -61,6 +69,8 @@ namespace Worktrunk.Git
             argv.Add("core.quotepath=false");
             argv.Add("-c");
             argv.Add("color.ui=false");
+            argv.Add("-c");
+            argv.Add(NoFsmonitor);
             argv.AddRange(args);
 
             var options = new SpawnOptions(GitExecutable, argv) { WorkingDirectory = workingDirectory, StdinBytes = stdin, StdinDisplay = stdinDisplay };

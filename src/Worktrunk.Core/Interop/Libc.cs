@@ -296,5 +296,11 @@ namespace Worktrunk.Interop
         [DllImport(Lib, EntryPoint = "fdopendir$INODE64", SetLastError = true)] internal static extern IntPtr fdopendir_macos_x64(int fd);
         [DllImport(Lib, EntryPoint = "readdir$INODE64", SetLastError = true)] internal static extern IntPtr readdir_macos_x64(IntPtr dir);
         [DllImport(Lib)] internal static extern int posix_spawn_file_actions_addfchdir_np(IntPtr actions, int fd);
+
+        // ---- Daemon stop (Daemons/DaemonSignaller.cs) ----
+        // SIGCONT follows every SIGTERM, so a daemon stopped with SIGSTOP (a wedged daemon, or one
+        // a debugger holds) acts on the SIGTERM instead of waiting for the SIGKILL. Its number is
+        // 18 on Linux and 19 on macOS.
+        internal static int SIGCONT => Platform.IsMacOS ? 19 : 18;
     }
 }

@@ -5,7 +5,7 @@ namespace Worktrunk
     /// <summary>How an attempt to stop one fsmonitor daemon ended.</summary>
     public enum WtDaemonStopOutcome
     {
-        /// <summary>The daemon exited after SIGTERM (or after git's IPC stop) within the deadline.</summary>
+        /// <summary>The daemon exited after SIGTERM within the deadline.</summary>
         Terminated,
 
         /// <summary>The daemon outlived the deadline and was ended with SIGKILL.</summary>
@@ -19,6 +19,9 @@ namespace Worktrunk
 
         /// <summary>The operating system refused the signal (the daemon belongs to another user), or the process could not be attributed.</summary>
         Denied,
+
+        /// <summary>The daemon exited after git's own IPC stop (`git fsmonitor--daemon stop`); no signal was sent.</summary>
+        StoppedByIpc,
     }
 
     /// <summary>The outcome of stopping one fsmonitor daemon (type name Worktrunk.WtDaemonStopResult).</summary>
@@ -44,14 +47,14 @@ namespace Worktrunk
         /// <summary>Gets the git directory holding the socket, when known.</summary>
         public string? GitDir { get; }
 
-        /// <summary>Gets the classification the decision to stop was based on.</summary>
+        /// <summary>Gets the daemon's classification as it was found, before the stop (not Live when its worktree's directory was already gone).</summary>
         public WtDaemonState State { get; }
 
         /// <summary>Gets how the stop ended.</summary>
         public WtDaemonStopOutcome Outcome { get; }
 
-        /// <summary>Gets a value indicating whether the daemon is gone now (Terminated, Killed or AlreadyGone).</summary>
-        public bool Stopped => Outcome == WtDaemonStopOutcome.Terminated || Outcome == WtDaemonStopOutcome.Killed || Outcome == WtDaemonStopOutcome.AlreadyGone;
+        /// <summary>Gets a value indicating whether the daemon is gone now (StoppedByIpc, Terminated, Killed or AlreadyGone).</summary>
+        public bool Stopped => Outcome == WtDaemonStopOutcome.StoppedByIpc || Outcome == WtDaemonStopOutcome.Terminated || Outcome == WtDaemonStopOutcome.Killed || Outcome == WtDaemonStopOutcome.AlreadyGone;
 
         /// <summary>Gets how long the stop took.</summary>
         public TimeSpan Elapsed { get; }

@@ -6,8 +6,9 @@
 // honoured). A PID that is not a `git ... fsmonitor--daemon run` process holding an fsmonitor
 // socket is never signalled (DaemonNotFound); a daemon object whose process has exited or whose
 // PID now names another process is reported AlreadyGone without any signal.
-// Signal discipline: git's own IPC stop first when the daemon's worktree still exists, then one
-// batch of identity-checked SIGTERM → 50 ms polls up to -TimeoutSec → SIGKILL (DaemonSignaller).
+// Signal discipline: git's own IPC stop first when the daemon's worktree still exists (a daemon
+// that exits then is StoppedByIpc), then one batch of identity-checked SIGTERM + SIGCONT → 50 ms
+// polls up to -TimeoutSec → SIGKILL (DaemonSignaller) for the rest (DaemonStopper.StopClassified).
 // Platform: Windows stops through `git fsmonitor--daemon stop` and then force-kills only a daemon
 // attributed to its named pipe (discovery guarantees that); anything else is reported.
 
@@ -141,16 +142,7 @@ namespace Worktrunk.PowerShell.Commands
                     }
                 }
 
-                foreach (var d in toSignal)
-                {
-                    if (d.WorktreePath != null && Directory.Exists(d.WorktreePath))
-                    {
-                        DaemonStopper.IpcStop(d.WorktreePath, Git);
-                    }
-                }
-
-                Sink.Drain();
-                var results = FsmonitorSweep.Stop(toSignal, TimeSpan.FromSeconds(TimeoutSec), Sink, Cancellation);
+                var results = DaemonStopper.StopClassified(toSignal, Git, TimeSpan.FromSeconds(TimeoutSec));
                 Sink.Drain();
                 foreach (var r in results)
                 {

@@ -1,7 +1,8 @@
 // A stand-in fsmonitor daemon. Started as `git fsmonitor--daemon run` (argv[0] set by the
 // launcher), it listens on the Unix socket named by WT_STANDIN_SOCKET and speaks just enough of
 // git's simple-IPC protocol to honour `git fsmonitor--daemon stop`: a pkt-line `quit` followed by
-// a flush packet makes it unlink its socket and exit 0.
+// a flush packet makes it answer with a flush packet (as git's IPC server does), unlink its socket
+// and exit 0.
 // WT_STANDIN_MODE, comma-separated:
 //   ignore-term  SIGTERM is ignored (only SIGKILL ends it)
 //   no-socket    binds nothing: a process that looks like a daemon but holds no socket
@@ -26,6 +27,9 @@ namespace Worktrunk.StandInDaemon
         private const int AfUnix = 1;
         private const int SockStream = 1;
         private const int SigTerm = 15;
+
+        /// <summary>A pkt-line flush packet: git's IPC server ends every answer with one.</summary>
+        private static readonly byte[] FlushPacket = Encoding.ASCII.GetBytes("0000");
 
         private static int Main()
         {
@@ -67,6 +71,14 @@ namespace Worktrunk.StandInDaemon
                 }
 
                 var quit = ReadsQuit(client);
+
+                // git's IPC server answers every request with a flush packet (an empty answer);
+                // without it git's `stop` reports "could not read IPC response" and fails.
+                fixed (byte* flush = FlushPacket)
+                {
+                    write(client, flush, (IntPtr)FlushPacket.Length);
+                }
+
                 close(client);
                 if (quit)
                 {
@@ -218,5 +230,8 @@ namespace Worktrunk.StandInDaemon
 
         [DllImport("libc", SetLastError = true)]
         private static extern int close(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern IntPtr write(int fd, byte* buf, IntPtr count);
     }
 }

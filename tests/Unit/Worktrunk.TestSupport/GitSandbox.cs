@@ -96,10 +96,13 @@ namespace Worktrunk.TestSupport
         }
 
         /// <summary>Runs hermetic git and returns its exit code and output.</summary>
-        public static (int Code, string Stdout, string Stderr) TryGit(string directory, params string[] args)
+        public static (int Code, string Stdout, string Stderr) TryGit(string directory, params string[] args) => TryGitWith("git", directory, args);
+
+        /// <summary>Runs <paramref name="git"/> (another git executable) hermetically; its exit code and output.</summary>
+        public static (int Code, string Stdout, string Stderr) TryGitWith(string git, string directory, params string[] args)
         {
             Hermetic.Apply();
-            var psi = new ProcessStartInfo("git")
+            var psi = new ProcessStartInfo(git)
             {
                 WorkingDirectory = directory,
                 RedirectStandardOutput = true,

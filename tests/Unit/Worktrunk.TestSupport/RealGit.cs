@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
+using Worktrunk;
 
 namespace Worktrunk.TestSupport
 {
@@ -10,7 +11,7 @@ namespace Worktrunk.TestSupport
     /// <c>WORKTRUNK_TEST_GIT</c>:
     /// <list type="bullet">
     /// <item>unset: the relocatable build in <c>../shared/tools/git/git-2.55.0-linux-x64.tar.gz</c>
-    /// beside the checkout, unpacked once into a cache outside the clone
+    /// beside the checkout (or beside one of its parent directories), unpacked once into a cache outside the clone
     /// (<c>$XDG_CACHE_HOME</c> or <c>~/.cache</c>, <c>worktrunk-tests/git-2.55.0</c>);</item>
     /// <item>a path: that git executable (or a directory holding <c>bin/git</c>);</item>
     /// <item><c>off</c>: none (the real-daemon tests skip).</item>
@@ -56,7 +57,17 @@ namespace Worktrunk.TestSupport
                     : (null, $"{Variable}={setting}: no git executable there");
             }
 
+            // ../shared beside the clone; a worktree of it (/work/wt/<name>) finds it further up.
             var tarball = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "tools", "git", Tarball));
+            for (var dir = Directory.GetParent(RepoPaths.Root); dir != null && !File.Exists(tarball); dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "shared", "tools", "git", Tarball);
+                if (File.Exists(candidate))
+                {
+                    tarball = candidate;
+                }
+            }
+
             if (!File.Exists(tarball))
             {
                 return (null, $"no git with a Linux fsmonitor daemon: {tarball} is absent; set {Variable} to a git 2.55+ executable to run these tests");
@@ -114,6 +125,26 @@ namespace Worktrunk.TestSupport
             return (Path.GetFullPath(git), null);
         }
 
+        /// <summary>
+        /// Runs the real git (<see cref="Executable"/>, which must exist) hermetically in
+        /// <paramref name="directory"/>; returns its exit code and output. Every daemon it starts
+        /// is the caller's to find and register with <see cref="TestProcesses"/>.
+        /// </summary>
+        public static (int Code, string Stdout, string Stderr) TryGit(string directory, params string[] args) =>
+            GitSandbox.TryGitWith(Executable ?? throw new InvalidOperationException(SkipReason), directory, args);
+
+        /// <summary>Runs the real git; throws with its stderr when it fails.</summary>
+        public static string Git(string directory, params string[] args)
+        {
+            var (code, stdout, stderr) = TryGit(directory, args);
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"git {string.Join(" ", args)} failed ({code}) in {directory}: {stderr}");
+            }
+
+            return stdout;
+        }
+
         private static (int, string) Run(string file, params string[] args)
         {
             var psi = new ProcessStartInfo(file)
@@ -133,5 +164,172 @@ namespace Worktrunk.TestSupport
             p.WaitForExit();
             return (p.ExitCode, output + err.Result);
         }
+    }
+
+    /// <summary>
+    /// A fact that needs <see cref="RealGit"/>: skipped, with <see cref="RealGit.SkipReason"/>
+    /// (which says how to enable it), where there is no git with the Linux fsmonitor daemon.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class RealGitFactAttribute : Xunit.FactAttribute
+    {
+        public RealGitFactAttribute()
+        {
+            if (RealGit.SkipReason != null)
+            {
+                Skip = RealGit.SkipReason;
+            }
+        }
+    }
+
+    /// <summary>What the git on PATH (the one the module runs) does with fsmonitor daemons.</summary>
+    public static class PathGit
+    {
+        private static readonly Lazy<bool> s_hasDaemon = new Lazy<bool>(Probe);
+
+        /// <summary>
+        /// True when the git on PATH has an fsmonitor daemon here (2.55 on Linux): its IPC stop then
+        /// reaches a stand-in as well, which exits (StoppedByIpc) instead of being signalled.
+        /// </summary>
+        public static bool HasDaemon => s_hasDaemon.Value;
+
+        /// <summary>The outcome of stopping a healthy stand-in whose worktree exists, with the git on PATH.</summary>
+        public static WtDaemonStopOutcome HealthyStopOutcome => HasDaemon ? WtDaemonStopOutcome.StoppedByIpc : WtDaemonStopOutcome.Terminated;
+
+        private static bool Probe()
+        {
+            var dir = Path.Combine(Path.GetTempPath(), "wt-fsm-probe-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            try
+            {
+                Directory.CreateDirectory(dir);
+                GitSandbox.TryGit(dir, "init", "-q");
+                var (_, stdout, stderr) = GitSandbox.TryGit(dir, "fsmonitor--daemon", "status");
+                var text = stdout + stderr;
+                return text.IndexOf("not supported", StringComparison.Ordinal) < 0 && text.IndexOf("is not a git command", StringComparison.Ordinal) < 0;
+            }
+            finally
+            {
+                TestFiles.DeleteTree(dir);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A real `git fsmonitor--daemon` (git 2.55, <see cref="RealGit"/>) a test started, registered
+    /// with the test's <see cref="TestProcesses"/> so it is killed by PID at the end. Its PID is
+    /// found from its own socket only (the listening socket bound at
+    /// &lt;git-dir&gt;/fsmonitor--daemon.ipc in /proc/net/unix, then the `git` process holding that
+    /// socket inode): no other process is looked at beyond its comm and descriptor links, and
+    /// none is ever signalled here.
+    /// </summary>
+    public sealed class RealDaemon
+    {
+        private RealDaemon(int pid, string worktree, string gitDir)
+        {
+            Pid = pid;
+            Worktree = worktree;
+            GitDir = gitDir;
+        }
+
+        public int Pid { get; }
+
+        public string Worktree { get; }
+
+        /// <summary>The worktree's git dir, canonical, where the socket is.</summary>
+        public string GitDir { get; }
+
+        public string SocketPath => Path.Combine(GitDir, "fsmonitor--daemon.ipc");
+
+        public bool IsAlive => TestProcesses.IsAlive(Pid);
+
+        /// <summary>True while the process is stopped (SIGSTOP).</summary>
+        public bool IsStopped
+        {
+            get
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{Pid}/stat");
+                    return stat[stat.LastIndexOf(')') + 2] == 'T';
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            }
+        }
+
+        /// <summary>Starts the daemon of <paramref name="worktree"/> with `git fsmonitor--daemon start` and tracks it.</summary>
+        public static RealDaemon Start(string worktree, TestProcesses procs)
+        {
+            RealGit.Git(worktree, "fsmonitor--daemon", "start");
+            var gitDir = Worktrunk.IO.PathUtil.Canonicalize(RealGit.Git(worktree, "rev-parse", "--absolute-git-dir").Trim());
+            var socket = Path.Combine(gitDir, "fsmonitor--daemon.ipc");
+            var pid = ListenerOf(socket) ?? throw new InvalidOperationException("git fsmonitor--daemon start returned, but no process listens on " + socket);
+            procs.Track(pid);
+            return new RealDaemon(pid, worktree, gitDir);
+        }
+
+        /// <summary>SIGSTOPs the daemon (a wedged daemon) and waits until the kernel shows it stopped.</summary>
+        public void Wedge()
+        {
+            if (kill(Pid, 19) != 0 || !TestProcesses.WaitUntil(() => IsStopped, TimeSpan.FromSeconds(30)))
+            {
+                throw new InvalidOperationException("could not SIGSTOP daemon " + Pid);
+            }
+        }
+
+        /// <summary>The PID of the `git` process listening on exactly <paramref name="socketPath"/>, or null.</summary>
+        public static int? ListenerOf(string socketPath)
+        {
+            string? inode = null;
+            foreach (var line in File.ReadAllLines("/proc/net/unix"))
+            {
+                // Num RefCount Protocol Flags Type St Inode Path; listening: Flags 00010000, St 01.
+                var f = line.Split(new[] { ' ' }, 8, StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length == 8 && f[3] == "00010000" && f[5] == "01" && f[7] == socketPath)
+                {
+                    inode = f[6];
+                }
+            }
+
+            if (inode == null)
+            {
+                return null;
+            }
+
+            var link = "socket:[" + inode + "]";
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "git")
+                    {
+                        continue;
+                    }
+
+                    foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(dir, "fd")))
+                    {
+                        if (new FileInfo(fd).LinkTarget == link)
+                        {
+                            return pid;
+                        }
+                    }
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                }
+            }
+
+            return null;
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int kill(int pid, int sig);
     }
 }

@@ -24,12 +24,13 @@ namespace Worktrunk.Core.Tests.Daemons
 
             Assert.NotNull(r);
             Assert.Equal(da.Pid, r!.ProcessId);
-            Assert.Equal(WtDaemonStopOutcome.Terminated, r.Outcome);
+            // git's own IPC stop comes first: git 2.55 ends the stand-in with it (no signal sent);
+            // git 2.39 has no daemon on Linux, so its stop fails and SIGTERM ends it.
+            Assert.Equal(DaemonTestBed.HealthyStopOutcome, r.Outcome);
+            Assert.Equal(WtDaemonState.Live, r.State);
             Assert.False(da.IsAlive);
             Assert.True(db.IsAlive);
             Assert.True(main.IsAlive);
-
-            // git's own IPC stop was attempted first (it is unsupported on this git, which is fine).
             Assert.Contains(bed.Sink.Verbose, v => v.Contains("fsmonitor--daemon stop", StringComparison.Ordinal));
         }
 
@@ -46,11 +47,54 @@ namespace Worktrunk.Core.Tests.Daemons
         }
 
         [Fact]
-        public void No_socket_means_no_daemon_and_a_null_result()
+        public void No_socket_means_no_daemon_a_null_result_and_no_process_started()
         {
             using var bed = new DaemonTestBed();
             var a = bed.Sandbox.AddWorktree("quiet");
             Assert.Null(DaemonStopper.StopForWorktree(a, DaemonTestBed.GitDirOf(a), bed.Git, TimeSpan.FromSeconds(1)));
+
+            // Nothing listens on the worktree's socket: no IPC stop, no git, no lsof/pgrep.
+            Assert.DoesNotContain(bed.Sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal) || v.StartsWith("lsof ", StringComparison.Ordinal) || v.StartsWith("pgrep ", StringComparison.Ordinal));
+            Assert.Contains(bed.Sink.Verbose, v => v.StartsWith("No fsmonitor daemon serves " + a + ": no socket at ", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void A_daemon_whose_worktree_directory_is_already_gone_is_reported_as_found_not_live()
+        {
+            using var bed = new DaemonTestBed();
+            var a = bed.Sandbox.AddWorktree("vanished");
+            var gitDir = DaemonTestBed.GitDirOf(a);
+            var d = bed.StartDaemon(gitDir);
+            TestFiles.DeleteTree(a);
+
+            var r = DaemonStopper.StopForWorktree(a, gitDir, bed.Git, TimeSpan.FromSeconds(1.5));
+
+            // No directory to run git's IPC stop in: SIGTERM ends it, and its state is what it was.
+            Assert.Equal(WtDaemonStopOutcome.Terminated, r!.Outcome);
+            Assert.Equal(WtDaemonState.OrphanedWorktreeRemoved, r.State);
+            Assert.Equal(d.Pid, r.ProcessId);
+            Assert.False(d.IsAlive);
+        }
+
+        [Fact]
+        public void A_sigstopped_daemon_gets_no_ipc_stop_and_ends_on_sigterm_and_sigcont()
+        {
+            using var bed = new DaemonTestBed();
+            var a = bed.Sandbox.AddWorktree("stopped");
+            var sibling = bed.Sandbox.AddWorktree("sibling");
+            var d = bed.StartDaemon(DaemonTestBed.GitDirOf(a));
+            var s = bed.StartDaemon(DaemonTestBed.GitDirOf(sibling));
+            Assert.Equal(0, Worktrunk.Interop.Libc.kill(d.Pid, 19));
+            Assert.True(TestProcesses.WaitUntil(() => Worktrunk.Processes.ProcessTable.ReadStat(d.Pid)?.State == 'T', TimeSpan.FromSeconds(10)));
+
+            var r = DaemonStopper.StopForWorktree(a, DaemonTestBed.GitDirOf(a), bed.Git, TimeSpan.FromSeconds(30));
+
+            // Without SIGCONT the SIGTERM would stay pending until the 30 s deadline's SIGKILL.
+            Assert.Equal(WtDaemonStopOutcome.Terminated, r!.Outcome);
+            Assert.DoesNotContain(bed.Sink.Verbose, v => v.StartsWith("git ", StringComparison.Ordinal) && v.Contains("fsmonitor--daemon stop", StringComparison.Ordinal));
+            Assert.Contains(bed.Sink.Verbose, v => v.Contains("is stopped (SIGSTOP)", StringComparison.Ordinal));
+            Assert.False(d.IsAlive);
+            Assert.True(s.IsAlive);
         }
 
         [Fact]
@@ -73,7 +117,7 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.True(File.Exists(Path.Combine(gitDir, FsmonitorSocket.FileName)));
 
             Assert.Null(DaemonStopper.StopForWorktree(a, gitDir, bed.Git, TimeSpan.FromSeconds(1)));
-            Assert.Contains(bed.Sink.Verbose, v => v.StartsWith("No process listens on", StringComparison.Ordinal));
+            Assert.Contains(bed.Sink.Verbose, v => v.StartsWith("No fsmonitor daemon serves " + a + ": no process listens on ", StringComparison.Ordinal));
         }
     }
 }

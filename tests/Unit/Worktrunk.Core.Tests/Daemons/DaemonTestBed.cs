@@ -33,6 +33,9 @@ namespace Worktrunk.Core.Tests.Daemons
 
         internal RepositoryLocation Location => RepositoryLocator.Locate(Sandbox.RepoPath, Git);
 
+        /// <summary>The outcome of stopping a healthy stand-in whose worktree exists, for the git on PATH.</summary>
+        internal static WtDaemonStopOutcome HealthyStopOutcome => PathGit.HealthyStopOutcome;
+
         /// <summary>The git dir of a linked worktree, from its .git file.</summary>
         internal static string GitDirOf(string worktree)
         {

@@ -49,7 +49,15 @@ namespace Worktrunk.Core.Tests.Git
             "[init] [core] k = v\n",
             "[init]\n k v\n",
             "[init]\n\n\n\tdefaultBranch\t=\t\"  spaced  \"\t\n",
+            "[init]\n defaultBranch = a   b \t \n",
+            "[init]\n defaultBranch = \"a \t b\"\n",
+            "[init]\n defaultBranch = a\t\tb\n",
+            "[init]\n defaultBranch = \"a\"\tb ; c\n",
+            "[init]\n defaultBranch = a \\\n\tb\n",
         }.Select(t => new object[] { t });
+
+        /// <summary>Shapes git versions read differently (unquoted tabs between a value's characters): declined, git answers.</summary>
+        private static readonly string[] VersionDependent = { "a  \t b", "a\t\tb", "\"a\"\tb", "a \\\n\tb" };
 
         [Theory]
         [MemberData(nameof(Files))]
@@ -63,6 +71,13 @@ namespace Worktrunk.Core.Tests.Git
                 File.WriteAllText(file, text, new UTF8Encoding(false));
                 var git = GitSandbox.TryGit(dir, "config", "--file", file, "--list", "-z");
                 var ours = ConfigFileParser.Parse(text);
+                if (VersionDependent.Any(k => text.Contains(k, StringComparison.Ordinal)))
+                {
+                    Assert.Null(ours);
+                    Assert.True(git.Code == 0, "git rejects this file: " + git.Stderr);
+                    return;
+                }
+
                 if (ours == null)
                 {
                     // Declining is always safe (git answers instead). It happens for texts git itself
@@ -128,6 +143,24 @@ namespace Worktrunk.Core.Tests.Git
             {
                 Assert.False(inProcess);
             }
+        }
+
+        [RealGitFact]
+        public void A_tab_inside_a_value_is_declined_because_git_255_keeps_it_where_older_gits_read_a_space()
+        {
+            using var sb = GitSandbox.Create();
+            File.AppendAllText(Path.Combine(sb.CommonDir, "config"), "[init]\n defaultBranch = a \t b\n", new UTF8Encoding(false));
+
+            // The shape really is version-dependent: git 2.55 keeps the tab (2.39 reads "a  b").
+            Assert.Equal("a \t b", RealGit.Git(sb.RepoPath, "config", "--get", "init.defaultBranch").TrimEnd('\n'));
+
+            var sink = new RecordingSink();
+            var runner = new GitRunner(sink);
+            var repo = RepositoryLocator.Locate(sb.RepoPath, runner);
+            Assert.False(ConfigLookup.Load(runner, repo).TryGet("init", null, "defaultBranch", out _));
+
+            // Declined, git answers: whichever git runs, the lookup says what that git says.
+            Assert.Equal(sb.Git(sb.RepoPath, "config", "--get", "init.defaultBranch").TrimEnd('\n'), ConfigLookup.Load(runner, repo).Get("init", null, "defaultBranch"));
         }
 
         [Fact]

@@ -33,8 +33,8 @@ namespace Worktrunk.PowerShell.Tests.Removal
             Assert.NotNull(result.Daemon);
             Assert.Equal(victim.Pid, result.Daemon!.ProcessId);
             Assert.True(result.Daemon.Stopped, result.Daemon.Message);
-            Assert.Equal(WtDaemonStopOutcome.Terminated, result.Daemon.Outcome);
-            Assert.Equal("Terminated", result.DaemonOutcome);
+            Assert.Equal(PathGit.HealthyStopOutcome, result.Daemon.Outcome);
+            Assert.Equal(PathGit.HealthyStopOutcome.ToString(), result.DaemonOutcome);
             Assert.True(TestProcesses.WaitUntil(() => !victim.IsAlive, System.TimeSpan.FromSeconds(5)));
             Assert.True(sibling.IsAlive);
             Assert.True(main.IsAlive);
