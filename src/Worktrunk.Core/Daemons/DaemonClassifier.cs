@@ -112,6 +112,7 @@ namespace Worktrunk.Daemons
     {
         private readonly List<KeyValuePair<string, string>> _liveCanonicalPaths = new List<KeyValuePair<string, string>>();
         private Dictionary<string, string>? _bySocketHash;
+        private Dictionary<FileId, KeyValuePair<string, string>>? _byRoot;
 
         private LiveSet()
         {
@@ -144,6 +145,40 @@ namespace Worktrunk.Daemons
 
                 return _bySocketHash;
             }
+        }
+
+        /// <summary>
+        /// The live worktree whose directory has the file identity <paramref name="root"/> (device
+        /// and inode, from <paramref name="idOf"/>, built on first use): its path and canonical git
+        /// dir; false when none has.
+        /// </summary>
+        internal bool TryFindByRoot(FileId root, Func<string, FileId?> idOf, out string worktreePath, out string gitDir)
+        {
+            if (_byRoot == null)
+            {
+                var map = new Dictionary<FileId, KeyValuePair<string, string>>();
+                foreach (var live in Live)
+                {
+                    var id = idOf(live.Value);
+                    if (id.HasValue && !map.ContainsKey(id.Value))
+                    {
+                        map[id.Value] = new KeyValuePair<string, string>(live.Value, live.Key);
+                    }
+                }
+
+                _byRoot = map;
+            }
+
+            if (_byRoot.TryGetValue(root, out var hit))
+            {
+                worktreePath = hit.Key;
+                gitDir = hit.Value;
+                return true;
+            }
+
+            worktreePath = string.Empty;
+            gitDir = string.Empty;
+            return false;
         }
 
         /// <summary>A live worktree whose git dir could not be resolved: the set is incomplete, so "worktree removed" cannot be proven.</summary>
@@ -316,6 +351,41 @@ namespace Worktrunk.Daemons
             live.Removed.TryGetValue(gitDir, out var removedPath);
             var what = removedPath != null ? " (its worktree " + removedPath + " is prunable)" : isMainGitDir ? " (the repository has no live main worktree)" : " (no worktree is registered with it)";
             return new DaemonVerdict(WtDaemonState.OrphanedWorktreeRemoved, "Its git dir " + gitDir + " belongs to no live worktree of " + common + what + ".", gitDir, common, removedPath);
+        }
+
+        /// <summary>
+        /// Attribution by what the daemon watches (Linux): when the worktree root it watches
+        /// (inotify wd:1, as device and inode) is the directory of a live worktree of one of
+        /// <paramref name="commonDirs"/>, the daemon serves that worktree and is Live, whatever its
+        /// socket path says (a moved or repaired repository keeps serving from a path the kernel
+        /// recorded before the move). Null when nothing matches: the path-based verdict stands.
+        /// Only ever returns Live, so it can keep a daemon from being reaped, never cause it.
+        /// </summary>
+        internal static DaemonVerdict? ClassifyByWatches(DaemonWatches watches, IEnumerable<string> commonDirs, IFileSystemView fs, IWorktreeListings listings, Func<string, FileId?> idOf)
+        {
+            if (!watches.Root.HasValue)
+            {
+                return null;
+            }
+
+            foreach (var common in commonDirs)
+            {
+                var live = listings.For(common).LiveSetFor(fs);
+                if (live == null || !live.TryFindByRoot(watches.Root.Value, idOf, out var worktree, out var gitDir))
+                {
+                    continue;
+                }
+
+                var gitDirToo = watches.GitDir.HasValue && idOf(gitDir) is FileId g && g.Equals(watches.GitDir.Value);
+                return new DaemonVerdict(
+                    WtDaemonState.Live,
+                    "It watches the live worktree " + worktree + (gitDirToo ? " and its git dir" : string.Empty) + " (inotify: same device and inode), whatever its socket path says.",
+                    gitDir,
+                    common,
+                    worktree);
+            }
+
+            return null;
         }
 
         /// <summary>

@@ -231,7 +231,59 @@ namespace Worktrunk.Daemons
         /// </summary>
         internal static bool FindSocketInode(int pid, Func<ulong, bool> isWanted, out ulong inode)
         {
-            inode = 0;
+            ulong found = 0;
+            var readable = WalkDescriptors(pid, (fd, link, len) =>
+            {
+                var ino = ProcNetUnix.SocketInode(link, len);
+                if (ino != 0 && isWanted(ino))
+                {
+                    found = ino;
+                    return true;
+                }
+
+                return false;
+            });
+            inode = found;
+            return readable;
+        }
+
+        /// <summary>The highest-numbered descriptor of the process whose link reads exactly <paramref name="target"/> (ASCII, e.g. `anon_inode:inotify`), or -1.</summary>
+        internal static int FindDescriptor(int pid, string target)
+        {
+            var want = Encoding.ASCII.GetBytes(target);
+            var found = -1;
+            WalkDescriptors(pid, (fd, link, len) =>
+            {
+                if (len != want.Length)
+                {
+                    return false;
+                }
+
+                for (var i = 0; i < len; i++)
+                {
+                    if (link[i] != want[i])
+                    {
+                        return false;
+                    }
+                }
+
+                found = fd;
+                return true;
+            });
+            return found;
+        }
+
+        /// <summary>Visits a descriptor's link text; true stops the walk.</summary>
+        private delegate bool LinkVisitor(int fd, byte* link, int length);
+
+        /// <summary>
+        /// Reads the links of /proc/&lt;pid&gt;/fd from the highest descriptor down (readlinkat on
+        /// the link itself: nothing is opened) until <paramref name="visit"/> says stop. False when
+        /// the directory exists but cannot be read (EACCES/EPERM); true otherwise (a gone process
+        /// has nothing to visit).
+        /// </summary>
+        private static bool WalkDescriptors(int pid, LinkVisitor visit)
+        {
             var path = stackalloc byte[32];
             PidPath(pid, "fd", path);
             var dir = Libc.opendir_bytes(path);
@@ -275,31 +327,9 @@ namespace Worktrunk.Daemons
                 {
                     Decimal(fds[k], fdName);
                     var len = (long)Libc.readlinkat(fd, fdName, link, (IntPtr)64);
-
-                    // "socket:[" + digits + "]"
-                    if (len < 10 || len >= 64 || link[0] != (byte)'s' || link[6] != (byte)':' || link[7] != (byte)'[' || link[len - 1] != (byte)']')
+                    if (len > 0 && len < 64 && visit(fds[k], link, (int)len))
                     {
-                        continue;
-                    }
-
-                    ulong ino = 0;
-                    var ok = true;
-                    for (var i = 8; i < len - 1; i++)
-                    {
-                        var c = link[i];
-                        if (c < (byte)'0' || c > (byte)'9')
-                        {
-                            ok = false;
-                            break;
-                        }
-
-                        ino = (ino * 10) + (ulong)(c - (byte)'0');
-                    }
-
-                    if (ok && isWanted(ino))
-                    {
-                        inode = ino;
-                        return true;
+                        break;
                     }
                 }
             }
