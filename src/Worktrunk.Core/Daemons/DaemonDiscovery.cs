@@ -204,6 +204,8 @@ namespace Worktrunk.Daemons
                 sockets = unattributed;
             }
 
+            s_scans++;
+
             // The fallback: every process's argv (prefilter on argv[0]'s name, then the exact match),
             // then candidates' descriptors joined with the sockets still unattributed. Large process
             // tables are scanned on two threads (each read is a syscall round trip; nothing is
@@ -315,6 +317,12 @@ namespace Worktrunk.Daemons
 
             return unattributed;
         }
+
+        [ThreadStatic]
+        private static int s_scans;
+
+        /// <summary>Gets how many full process scans discovery ran on the calling thread (tests: the common case runs none).</summary>
+        internal static int ProcessScansOnThisThread => s_scans;
 
         /// <summary>Process tables at least this large are scanned on two threads when there are two cores.</summary>
         private const int ParallelThreshold = 96;

@@ -14,6 +14,8 @@ namespace Worktrunk.Daemons
         /// <summary>
         /// Discovers every daemon and classifies each against its own repository (the one its
         /// socket's git dir belongs to). <paramref name="scope"/> is the repository asked about.
+        /// <paramref name="readGitFiles"/>: list worktrees from git's registration files where they
+        /// can be read exactly (<see cref="FileWorktreeListings"/>; Get-WtOrphanDaemon), else with git.
         /// </summary>
         internal static List<WtFsmonitorDaemon> Take(
             RepositoryLocation? scope,
@@ -21,7 +23,8 @@ namespace Worktrunk.Daemons
             bool listOtherRepositories,
             DiscoveryMethod method = DiscoveryMethod.Auto,
             IReadOnlyList<DiscoveredDaemon>? discovered = null,
-            IWorktreeListings? listings = null)
+            IWorktreeListings? listings = null,
+            bool readGitFiles = false)
         {
             var found = discovered ?? DaemonDiscovery.Discover(git.Sink, method, git.Cancellation);
             var result = new List<WtFsmonitorDaemon>(found.Count);
@@ -30,8 +33,12 @@ namespace Worktrunk.Daemons
                 return result;
             }
 
-            // git's own files where they can be read exactly (no git process), git for the rest.
-            listings ??= new FileWorktreeListings(new GitWorktreeListings(git, scope, listOtherRepositories), scope?.CommonDir, listOtherRepositories);
+            listings ??= new GitWorktreeListings(git, scope, listOtherRepositories);
+            if (readGitFiles)
+            {
+                // git's own files where they can be read exactly (no git process), git for the rest.
+                listings = new FileWorktreeListings(listings, scope?.CommonDir, listOtherRepositories);
+            }
             var fs = new CachingFileSystemView();
             foreach (var d in found)
             {
