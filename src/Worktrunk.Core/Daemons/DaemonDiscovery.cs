@@ -272,38 +272,28 @@ namespace Worktrunk.Daemons
                 inodes.Add(s.Key);
             }
 
-            var unattributed = new Dictionary<ulong, string>();
-            var buffer = new byte[4096];
-            foreach (var entry in byPath)
+            // Each path is asked and proven on its own (two threads for many: each is a few syscalls); results merge in path order.
+            var paths = new List<KeyValuePair<string, List<ulong>>>(byPath);
+            var outcomes = new List<(KeyValuePair<string, List<ulong>> Entry, DiscoveredDaemon? Daemon, ulong Held)>(paths.Count);
+            ForChunks(paths, paths.Count >= 16, (chunk, into) =>
             {
-                cancellation.ThrowIfCancellationRequested();
-                DiscoveredDaemon? daemon = null;
-                ulong held = 0;
-                if (SocketPeers.Ask(entry.Key, out var pid, out var pidfd) == PeerStatus.Found)
+                var buffer = new byte[4096];
+                foreach (var entry in chunk)
                 {
-                    try
-                    {
-                        if (pid != SelfPid && !foundPids.Contains(pid))
-                        {
-                            var inodes = entry.Value;
-                            var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0);
-                            daemon = r.Daemon;
-                            held = r.Inode;
-                        }
-                    }
-                    finally
-                    {
-                        if (pidfd >= 0)
-                        {
-                            Interop.Libc.close(pidfd);
-                        }
-                    }
+                    cancellation.ThrowIfCancellationRequested();
+                    var (daemon, held) = AskOne(entry.Key, entry.Value, sockets, buffer);
+                    into.Add((entry, daemon, held));
                 }
+            }, outcomes);
 
+            var unattributed = new Dictionary<ulong, string>();
+            foreach (var (entry, candidate, held) in outcomes)
+            {
+                // One process answering for two paths: the second goes to the scan, as before.
+                var daemon = candidate != null && foundPids.Add(candidate.Pid) ? candidate : null;
                 if (daemon != null)
                 {
-                    found.Add(new DiscoveredDaemon(daemon.Identity, daemon.Argv, daemon.SocketPath, DiscoveredBy.SocketPeer));
-                    foundPids.Add(daemon.Pid);
+                    found.Add(daemon);
                 }
 
                 foreach (var inode in entry.Value)
@@ -377,6 +367,33 @@ namespace Worktrunk.Daemons
             }
         }
 
+        /// <summary>Asks one socket path for its listener and proves it; the daemon and the inode it holds, or (null, 0).</summary>
+        private static (DiscoveredDaemon? Daemon, ulong Held) AskOne(string path, List<ulong> inodes, Dictionary<ulong, string> sockets, byte[] buffer)
+        {
+            if (SocketPeers.Ask(path, out var pid, out var pidfd) != PeerStatus.Found)
+            {
+                return (null, 0);
+            }
+
+            try
+            {
+                if (pid == SelfPid)
+                {
+                    return (null, 0);
+                }
+
+                var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0);
+                return r.Daemon == null ? (null, 0) : (new DiscoveredDaemon(r.Daemon.Identity, r.Daemon.Argv, r.Daemon.SocketPath, DiscoveredBy.SocketPeer, r.Daemon.InotifyFd), r.Inode);
+            }
+            finally
+            {
+                if (pidfd >= 0)
+                {
+                    Interop.Libc.close(pidfd);
+                }
+            }
+        }
+
         /// <summary>Proves one candidate of the process scan (see <see cref="Resolve"/>), with a pidfd opened here.</summary>
         private static (int Pid, DiscoveredDaemon? Daemon, bool Unreadable) ResolveOne(int pid, Dictionary<ulong, string> sockets, byte[] buffer)
         {
@@ -407,7 +424,7 @@ namespace Worktrunk.Daemons
                     return (null, false, 0);
                 }
 
-                if (!ProcFs.FindSocketInode(pid, isWanted, out var inode))
+                if (!ProcFs.FindSocketInode(pid, isWanted, out var inode, out var inotifyFd))
                 {
                     return (null, true, 0);
                 }
@@ -429,7 +446,7 @@ namespace Worktrunk.Daemons
                     same = after != null && !after.Value.IsExited && after.Value.StartTime == before.Value.StartTime;
                 }
 
-                return same ? (new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode]), false, inode) : (null, false, 0);
+                return same ? (new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode], DiscoveredBy.ProcessScan, inotifyFd), false, inode) : (null, false, 0);
             }
             finally
             {

@@ -107,7 +107,7 @@ namespace Worktrunk.Daemons
                 return null;
             }
 
-            var watches = InotifyWatches.Read(d.Pid);
+            var watches = InotifyWatches.Read(d.Pid, d.InotifyFd);
             return watches.HasValue && ProcessIdentities.Check(d.Identity) == IdentityStatus.Same ? watches : null;
         }
 

@@ -31,13 +31,17 @@ namespace Worktrunk.Daemons
     /// <summary>A process proven to be a running fsmonitor daemon holding an fsmonitor socket.</summary>
     internal sealed class DiscoveredDaemon
     {
-        internal DiscoveredDaemon(ProcessIdentity identity, IReadOnlyList<string>? argv, string? socketPath, DiscoveredBy by = DiscoveredBy.ProcessScan)
+        internal DiscoveredDaemon(ProcessIdentity identity, IReadOnlyList<string>? argv, string? socketPath, DiscoveredBy by = DiscoveredBy.ProcessScan, int inotifyFd = -2)
         {
+            InotifyFd = inotifyFd;
             Identity = identity;
             Argv = argv;
             SocketPath = socketPath;
             By = by;
         }
+
+        /// <summary>Gets its inotify descriptor as the /proc walk saw it: -1 none, -2 not looked at (lsof, named pipes).</summary>
+        internal int InotifyFd { get; }
 
         /// <summary>Gets how it was attributed (tests and -Debug output).</summary>
         internal DiscoveredBy By { get; }

@@ -85,15 +85,19 @@ namespace Worktrunk.Daemons
     /// <summary>Reads and parses a daemon's inotify watches.</summary>
     internal static class InotifyWatches
     {
-        /// <summary>The watches of <paramref name="pid"/>; null when there is no readable inotify descriptor.</summary>
-        internal static DaemonWatches? Read(int pid)
+        /// <summary>
+        /// The watches of <paramref name="pid"/>; null when there is no readable inotify descriptor.
+        /// <paramref name="inotifyFd"/>: the descriptor discovery already saw (-1: it saw none), or
+        /// -2 to look for it here.
+        /// </summary>
+        internal static DaemonWatches? Read(int pid, int inotifyFd = -2)
         {
             if (!Platform.IsLinux)
             {
                 return null;
             }
 
-            var fd = ProcFs.FindDescriptor(pid, "anon_inode:inotify");
+            var fd = inotifyFd == -2 ? ProcFs.FindInotifyDescriptor(pid) : inotifyFd;
             if (fd < 0)
             {
                 return null;

@@ -1,5 +1,6 @@
-// Contract: allocation-light readers of Linux /proc for daemon discovery: the PID list, a
-// process's cmdline and stat, and the targets of its descriptor links. Read-only; never follows a
+// Contract: allocation-light readers of Linux /proc: the PID list, a process's cmdline and stat,
+// and the targets of its descriptor links. The one reader of each of these facts: ProcessTable's
+// EnumeratePids, ReadStat and ReadArgv are these (issue 13), with ProcessTable's parsers. Read-only; never follows a
 // descriptor link to its target (readlinkat on the link itself), so a descriptor naming a FIFO or
 // device is never opened. A process that vanishes mid-read simply yields nothing.
 // Why not System.IO: Directory enumeration stats every entry (following /proc/<pid>/fd links to
@@ -69,15 +70,16 @@ namespace Worktrunk.Daemons
         internal static string[]? ReadArgv(int pid, byte[] buffer)
         {
             var n = ReadProcFile(pid, "cmdline", buffer);
+            while (n == buffer.Length && buffer.Length < MaxCmdline)
+            {
+                // Longer than the buffer: read it again whole (rare; never a git daemon's argv).
+                buffer = new byte[buffer.Length * 4];
+                n = ReadProcFile(pid, "cmdline", buffer);
+            }
+
             if (n <= 0)
             {
                 return null;
-            }
-
-            if (n == buffer.Length)
-            {
-                // Longer than the buffer: fall back to the full read (rare; never a git daemon's argv).
-                return ProcessTable.ReadArgv(pid);
             }
 
             var copy = new byte[n];
@@ -127,13 +129,16 @@ namespace Worktrunk.Daemons
 
             if (n == buffer.Length)
             {
-                return ProcessTable.ReadArgv(pid);
+                return ReadArgv(pid, new byte[buffer.Length * 4]);
             }
 
             var copy = new byte[n];
             Buffer.BlockCopy(buffer, 0, copy, 0, n);
             return ProcessTable.ParseCmdline(copy);
         }
+
+        /// <summary>The kernel's own cap on what /proc/&lt;pid&gt;/cmdline can hold is ARG_MAX-like; beyond this, the tail is not read.</summary>
+        private const int MaxCmdline = 4 * 1024 * 1024;
 
         private static int ReadOnce(int fd, byte[] buffer, int offset, int count)
         {
@@ -229,42 +234,69 @@ namespace Worktrunk.Daemons
         /// matches). Returns false when the fd directory exists but cannot be read (another user's
         /// process); <paramref name="inode"/> is 0 when nothing matched or the process is gone.
         /// </summary>
-        internal static bool FindSocketInode(int pid, Func<ulong, bool> isWanted, out ulong inode)
+        internal static bool FindSocketInode(int pid, Func<ulong, bool> isWanted, out ulong inode) => FindSocketInode(pid, isWanted, out inode, out _, lookForInotify: false);
+
+        /// <summary>
+        /// As <see cref="FindSocketInode(int, Func{ulong, bool}, out ulong)"/>, and in the same walk the
+        /// process's inotify descriptor (an fsmonitor daemon's watches; -1 when it has none) when
+        /// <paramref name="lookForInotify"/>: the walk then goes on past the socket until it has both.
+        /// </summary>
+        internal static bool FindSocketInode(int pid, Func<ulong, bool> isWanted, out ulong inode, out int inotifyFd, bool lookForInotify = true)
         {
             ulong found = 0;
+            var inotify = -1;
             var readable = WalkDescriptors(pid, (fd, link, len) =>
             {
-                var ino = ProcNetUnix.SocketInode(link, len);
-                if (ino != 0 && isWanted(ino))
+                if (found == 0)
                 {
-                    found = ino;
-                    return true;
+                    var ino = ProcNetUnix.SocketInode(link, len);
+                    if (ino != 0 && isWanted(ino))
+                    {
+                        found = ino;
+                    }
                 }
 
-                return false;
+                if (lookForInotify && inotify < 0 && Is(link, len, InotifyLink))
+                {
+                    inotify = fd;
+                }
+
+                return found != 0 && (!lookForInotify || inotify >= 0);
             });
             inode = found;
+            inotifyFd = inotify;
             return readable;
         }
 
-        /// <summary>The highest-numbered descriptor of the process whose link reads exactly <paramref name="target"/> (ASCII, e.g. `anon_inode:inotify`), or -1.</summary>
-        internal static int FindDescriptor(int pid, string target)
+        private static readonly byte[] InotifyLink = Encoding.ASCII.GetBytes("anon_inode:inotify");
+
+        private static bool Is(byte* link, int length, byte[] text)
         {
-            var want = Encoding.ASCII.GetBytes(target);
-            var found = -1;
-            WalkDescriptors(pid, (fd, link, len) =>
+            if (length != text.Length)
             {
-                if (len != want.Length)
+                return false;
+            }
+
+            for (var i = 0; i < length; i++)
+            {
+                if (link[i] != text[i])
                 {
                     return false;
                 }
+            }
 
-                for (var i = 0; i < len; i++)
+            return true;
+        }
+
+        /// <summary>The highest-numbered inotify descriptor of the process, or -1.</summary>
+        internal static int FindInotifyDescriptor(int pid)
+        {
+            var found = -1;
+            WalkDescriptors(pid, (fd, link, len) =>
+            {
+                if (!Is(link, len, InotifyLink))
                 {
-                    if (link[i] != want[i])
-                    {
-                        return false;
-                    }
+                    return false;
                 }
 
                 found = fd;

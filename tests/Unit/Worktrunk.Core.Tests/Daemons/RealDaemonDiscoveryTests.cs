@@ -52,8 +52,12 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.All(inv, d => Assert.Equal(WtDaemonState.Live, d.State));
             Assert.Equal(wt, inv.Single(d => d.ProcessId == linked).WorktreePath);
 
-            // Its inotify watches: wd:1 is the worktree root, wd:2 its git dir, as stat sees them.
-            var w = InotifyWatches.Read(linked)!.Value;
+            // Its inotify watches: wd:1 is the worktree root, wd:2 its git dir, as stat sees them;
+            // discovery saw the descriptor in the same walk that proved the socket.
+            var fd = found.Single(f => f.Pid == linked).InotifyFd;
+            Assert.True(fd >= 0);
+            Assert.Equal(InotifyWatches.Read(linked)!.Value, InotifyWatches.Read(linked, fd)!.Value);
+            var w = InotifyWatches.Read(linked, fd)!.Value;
             Assert.Equal(FileId.Of(wt), w.Root);
             Assert.Equal(FileId.Of(DaemonTestBed.GitDirOf(wt)), w.GitDir);
         }
