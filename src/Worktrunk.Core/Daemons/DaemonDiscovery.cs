@@ -3,19 +3,24 @@
 // a daemon is a connection it accepts and that ends at once (see SocketPeers).
 // Data safety: a process is reported only when (1) its argv is exactly a `git ... fsmonitor--daemon
 // run` invocation (DaemonArgv; on macOS an anchored pgrep pattern) and (2) it holds a listening
-// fsmonitor socket. A process whose command line names the daemon but holds no such socket is
-// never reported, so never signalled. Its start time, argv and socket are proven to belong to one
+// fsmonitor socket (found from the sockets: it is that socket's listener, see below). A process
+// whose command line names the daemon but holds no such socket is never reported, so never
+// signalled. Its start time, argv and socket are proven to belong to one
 // process: a pidfd is opened before they are read and must not report an exit afterwards (without
 // pidfd, the start time is read before and after and must match); a PID that changed hands
 // mid-scan is dropped.
 // Linux, from the sockets: one read of /proc/net/unix (listening sockets whose path ends in an
 // fsmonitor socket name; none means no daemon and no further work). Each socket path is asked
 // who listens on it (SocketPeers: a non-blocking connect, SO_PEERCRED, SO_PEERPIDFD where the
-// kernel has it; the connection is closed unused, which git's daemon drops silently), and the
-// answer is proven as a scan candidate is: that PID holds a socket inode listed under that path
-// (/proc/<pid>/fd), has the daemon's exact argv, and is the same process throughout (the peer
-// pidfd, else pidfd_open / start time). In the common case no other process is read at all, so
-// the cost follows the number of daemons, not of processes.
+// kernel has it, getpeername; the connection is closed unused, which git's daemon drops
+// silently). The answer is believed only when the socket reached was bound at exactly that path
+// and is the only one /proc/net/unix lists under it (else the process's descriptors are walked
+// to name the inode it holds, as for a scan candidate), the listener has the daemon's exact argv,
+// and it is the same process throughout (the peer pidfd, else pidfd_open / start time). In the
+// common case no other process is read at all, so the cost follows the number of daemons, not of
+// processes. What SO_PEERCRED names is the process that called listen(): git's daemon listens
+// itself and never hands the socket on; a process that did so and closed its own copy would still
+// be named (residual; it has the daemon's argv and listened on that very path).
 // Linux fallback, only for the sockets not attributed that way (its path gone: the kernel keeps
 // the bound path after the directory is deleted; a full backlog; a listener that is not a daemon
 // or cannot be read; a path that now reaches another socket): /proc/<pid>/cmdline of every
@@ -370,7 +375,7 @@ namespace Worktrunk.Daemons
         /// <summary>Asks one socket path for its listener and proves it; the daemon and the inode it holds, or (null, 0).</summary>
         private static (DiscoveredDaemon? Daemon, ulong Held) AskOne(string path, List<ulong> inodes, Dictionary<ulong, string> sockets, byte[] buffer)
         {
-            if (SocketPeers.Ask(path, out var pid, out var pidfd) != PeerStatus.Found)
+            if (SocketPeers.Ask(path, out var pid, out var pidfd, out var boundAtPath) != PeerStatus.Found)
             {
                 return (null, 0);
             }
@@ -382,7 +387,11 @@ namespace Worktrunk.Daemons
                     return (null, 0);
                 }
 
-                var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0);
+                // The listener of the one socket listed under this path, bound at exactly this path:
+                // its descriptors need not be walked. Anything else (a path that led elsewhere, two
+                // sockets listed under one path) is proven by the walk, which names the inode.
+                var known = boundAtPath && inodes.Count == 1 ? inodes[0] : 0;
+                var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0, knownInode: known);
                 return r.Daemon == null ? (null, 0) : (new DiscoveredDaemon(r.Daemon.Identity, r.Daemon.Argv, r.Daemon.SocketPath, DiscoveredBy.SocketPeer, r.Daemon.InotifyFd), r.Inode);
             }
             finally
@@ -407,8 +416,10 @@ namespace Worktrunk.Daemons
         /// before anything is read, and still not signalling exit at the end) the PID cannot have
         /// changed hands in between; without one, the start time is read again after the
         /// descriptors and must be unchanged. <paramref name="ownsPidfd"/>: close it here.
+        /// <paramref name="knownInode"/>: non-zero when the caller already proved which socket the
+        /// process listens on (SO_PEERCRED of a connection to it); the descriptors are then not walked.
         /// </summary>
-        private static (DiscoveredDaemon? Daemon, bool Unreadable, ulong Inode) Resolve(int pid, Func<ulong, bool> isWanted, Dictionary<ulong, string> sockets, byte[] buffer, int pidfd, bool ownsPidfd)
+        private static (DiscoveredDaemon? Daemon, bool Unreadable, ulong Inode) Resolve(int pid, Func<ulong, bool> isWanted, Dictionary<ulong, string> sockets, byte[] buffer, int pidfd, bool ownsPidfd, ulong knownInode = 0)
         {
             try
             {
@@ -424,7 +435,9 @@ namespace Worktrunk.Daemons
                     return (null, false, 0);
                 }
 
-                if (!ProcFs.FindSocketInode(pid, isWanted, out var inode, out var inotifyFd))
+                var inode = knownInode;
+                var inotifyFd = -2;
+                if (inode == 0 && !ProcFs.FindSocketInode(pid, isWanted, out inode, out inotifyFd))
                 {
                     return (null, true, 0);
                 }

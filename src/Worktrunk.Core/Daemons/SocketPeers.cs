@@ -12,9 +12,11 @@
 // trace2 event, no log line; checked with GIT_TRACE2_EVENT) and keeps serving: the next
 // `git status` is answered by the same PID (RealDaemonDiscoveryTests).
 // Trust: the answer names the process that called listen() on whatever socket the path reaches
-// now, which need not be the socket /proc/net/unix listed under that path (the file may have been
-// replaced, the listener may have passed the descriptor on, or exited). Callers must prove that
-// the PID holds the expected socket inode before believing it (DaemonDiscovery does).
+// now, which need not be the socket /proc/net/unix listed under that path (the path may lead
+// elsewhere through a symlink, the file may have been replaced, the listener may have exited).
+// getpeername tells the first apart (the reached socket's bound address must be the path itself);
+// the caller handles the others (DaemonDiscovery: one listed socket per path, a pidfd that has not
+// exited, and the descriptor walk whenever either does not hold).
 
 using System;
 using System.Text;
@@ -47,10 +49,18 @@ namespace Worktrunk.Daemons
         /// Connects to <paramref name="path"/> and reads the listener's PID; <paramref name="pidfd"/>
         /// is its pidfd (close-on-exec; the caller closes it) or -1 when the kernel has no SO_PEERPIDFD.
         /// </summary>
-        internal static PeerStatus Ask(string path, out int pid, out int pidfd)
+        internal static PeerStatus Ask(string path, out int pid, out int pidfd) => Ask(path, out pid, out pidfd, out _);
+
+        /// <summary>
+        /// As <see cref="Ask(string, out int, out int)"/>; <paramref name="boundAtPath"/> is true when
+        /// the socket the connection reached was bound to exactly <paramref name="path"/> (its
+        /// getpeername address), i.e. the path did not lead elsewhere through a symlink.
+        /// </summary>
+        internal static PeerStatus Ask(string path, out int pid, out int pidfd, out bool boundAtPath)
         {
             pid = 0;
             pidfd = -1;
+            boundAtPath = false;
             var bytes = Encoding.UTF8.GetBytes(path);
             if (bytes.Length == 0 || bytes.Length >= Libc.SockaddrUnSize - 2 || Array.IndexOf(bytes, (byte)0) >= 0)
             {
@@ -103,6 +113,25 @@ namespace Worktrunk.Daemons
                 }
 
                 pid = cred[0];
+
+                // The listener's address, as it bound it (the accepted side carries the listener's name).
+                var peer = stackalloc byte[Libc.SockaddrUnSize];
+                var peerLength = Libc.SockaddrUnSize;
+                if (Libc.getpeername(fd, peer, &peerLength) == 0 && peerLength > 2)
+                {
+                    var nameLength = peerLength - 2;
+                    while (nameLength > 0 && peer[2 + nameLength - 1] == 0)
+                    {
+                        nameLength--;
+                    }
+
+                    boundAtPath = nameLength == bytes.Length;
+                    for (var i = 0; boundAtPath && i < nameLength; i++)
+                    {
+                        boundAtPath = peer[2 + i] == bytes[i];
+                    }
+                }
+
                 if (!s_noPeerPidfd)
                 {
                     var value = -1;

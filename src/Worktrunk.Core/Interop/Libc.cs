@@ -188,7 +188,8 @@ namespace Worktrunk.Interop
         // ---- Socket peers and file identities (daemon discovery) ----
         // For src/Worktrunk.Core/Daemons/SocketPeers.cs and InotifyWatches.cs: a non-blocking
         // AF_UNIX connect to a listening fsmonitor socket, asked who listens on it (SO_PEERCRED,
-        // and SO_PEERPIDFD on Linux 6.5+, a pidfd that pins that process), and stat(2) for the
+        // and SO_PEERPIDFD on Linux 6.5+, a pidfd that pins that process) and at which address it
+        // was bound (getpeername), and stat(2) for the
         // device and inode of a directory (struct stat: st_dev at 0 and st_ino at 8, 8 bytes each,
         // on 64-bit glibc and musl alike). Linux only.
 
@@ -211,6 +212,7 @@ namespace Worktrunk.Interop
         [DllImport(Lib, SetLastError = true)] internal static extern int socket(int domain, int type, int protocol);
         [DllImport(Lib, SetLastError = true)] internal static extern int connect(int fd, byte* addr, int addrlen);
         [DllImport(Lib, SetLastError = true)] internal static extern int getsockopt(int fd, int level, int name, byte* value, int* length);
+        [DllImport(Lib, SetLastError = true)] internal static extern int getpeername(int fd, byte* addr, int* addrlen);
         [DllImport(Lib, SetLastError = true)] internal static extern int stat(string path, byte* buf);
     }
 }

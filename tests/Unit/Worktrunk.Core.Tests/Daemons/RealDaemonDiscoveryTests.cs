@@ -52,12 +52,10 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.All(inv, d => Assert.Equal(WtDaemonState.Live, d.State));
             Assert.Equal(wt, inv.Single(d => d.ProcessId == linked).WorktreePath);
 
-            // Its inotify watches: wd:1 is the worktree root, wd:2 its git dir, as stat sees them;
-            // discovery saw the descriptor in the same walk that proved the socket.
-            var fd = found.Single(f => f.Pid == linked).InotifyFd;
-            Assert.True(fd >= 0);
-            Assert.Equal(InotifyWatches.Read(linked)!.Value, InotifyWatches.Read(linked, fd)!.Value);
-            var w = InotifyWatches.Read(linked, fd)!.Value;
+            // Its inotify watches: wd:1 is the worktree root, wd:2 its git dir, as stat sees them
+            // (attributed by its socket, its descriptors were not walked: read when needed).
+            Assert.Equal(-2, found.Single(f => f.Pid == linked).InotifyFd);
+            var w = InotifyWatches.Read(linked)!.Value;
             Assert.Equal(FileId.Of(wt), w.Root);
             Assert.Equal(FileId.Of(DaemonTestBed.GitDirOf(wt)), w.GitDir);
         }
@@ -111,6 +109,10 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.Equal(pid, found.Pid);
             Assert.Equal(DiscoveredBy.ProcessScan, found.By);
             Assert.Equal(oldSocket, found.SocketPath);
+
+            // The scan's descriptor walk saw its inotify descriptor on the way.
+            Assert.True(found.InotifyFd >= 0);
+            Assert.Equal(InotifyWatches.Read(pid)!.Value, InotifyWatches.Read(pid, found.InotifyFd)!.Value);
 
             var listings = new FileWorktreeListings(new GitWorktreeListings(bed.Git, scope, false), scope.CommonDir, false);
             Assert.Equal(WtDaemonState.OrphanedGitDirGone, DaemonInventory.Describe(found, scope.CommonDir, listings, null, _ => null).State);

@@ -95,6 +95,35 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.Equal(DiscoveredBy.ProcessScan, found.Single(f => f.Pid == first.Pid).By);
         }
 
+        [Fact]
+        public void A_socket_path_that_now_leads_elsewhere_through_a_symlink_is_not_believed()
+        {
+            // Daemon A bound x/.git/fsmonitor--daemon.ipc; x was then renamed and replaced by a
+            // symlink to z, where daemon B listens. Connecting to A's listed path reaches B: B must
+            // not be given A's path, and A must still be found (by the scan) with its own.
+            using var bed = new DaemonTestBed();
+            var root = bed.Sandbox.Root;
+            var x = Directory.CreateDirectory(Path.Combine(root, "x", ".git")).FullName;
+            var z = Directory.CreateDirectory(Path.Combine(root, "z", ".git")).FullName;
+            var a = bed.StartDaemon(x);
+            var b = bed.StartDaemon(z);
+            Directory.Move(Path.Combine(root, "x"), Path.Combine(root, "x-moved"));
+            File.CreateSymbolicLink(Path.Combine(root, "x"), Path.Combine(root, "z"));
+            Assert.True(AskAndClose(a.SocketPath!, out var peer) == PeerStatus.Found && peer == b.Pid);
+            Assert.Equal(PeerStatus.Found, SocketPeers.Ask(a.SocketPath!, out _, out var pidfd, out var bound));
+            Interop.Libc.close(pidfd);
+            Assert.False(bound);
+
+            var found = DaemonDiscovery.Discover(bed.Sink, DiscoveryMethod.ProcFs, default, Under(root));
+            Assert.Equal(2, found.Count);
+            var fa = found.Single(f => f.Pid == a.Pid);
+            var fb = found.Single(f => f.Pid == b.Pid);
+            Assert.Equal(a.SocketPath, fa.SocketPath);
+            Assert.Equal(DiscoveredBy.ProcessScan, fa.By);
+            Assert.Equal(b.SocketPath, fb.SocketPath);
+            Assert.Equal(DiscoveredBy.SocketPeer, fb.By);
+        }
+
         [Theory]
         [InlineData("git", "fsmonitor--daemon", "status")]
         [InlineData("gitx", "fsmonitor--daemon", "run")]
