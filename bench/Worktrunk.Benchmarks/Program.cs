@@ -26,6 +26,12 @@ namespace Worktrunk.Benchmarks
                 return;
             }
 
+            if (args.Length > 0 && args[0] == "--socket-discovery-strace")
+            {
+                SocketDiscoveryBenchmarks.StraceWindow(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+                return;
+            }
+
             if (args.Length > 0 && args[0] == "--socket-discovery-profile")
             {
                 SocketDiscoveryBenchmarks.Profile(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), 30);

@@ -187,6 +187,21 @@ namespace Worktrunk.Benchmarks
             }
         }
 
+        /// <summary>`--socket-discovery-strace daemons others`: sets the scene up, then waits for a line on stdin before and after 20 discoveries (attach `strace -c -f -p` in between).</summary>
+        public static void StraceWindow(int daemons, int others)
+        {
+            using var scene = new Scene(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
+            Console.WriteLine("READY " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            Console.ReadLine();
+            for (var i = 0; i < 20; i++)
+            {
+                DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs);
+            }
+
+            Console.WriteLine("DONE");
+            Console.ReadLine();
+        }
+
         private static void Require(string tool)
         {
             if (!Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, tool))))
@@ -223,9 +238,13 @@ namespace Worktrunk.Benchmarks
                 psi.ArgumentList.Add(a);
             }
 
-            foreach (var kv in Hermetic.Variables)
+            if (program != "pgrep" && program != "lsof")
             {
-                psi.Environment[kv.Key] = kv.Value;
+                // git and cc: hermetic; the reference's tools run with this process's environment as is.
+                foreach (var kv in Hermetic.Variables)
+                {
+                    psi.Environment[kv.Key] = kv.Value;
+                }
             }
 
             using var p = System.Diagnostics.Process.Start(psi)!;

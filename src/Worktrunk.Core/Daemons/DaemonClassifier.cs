@@ -13,6 +13,17 @@
 //   * Unknown: everything else, including a failed listing, a git dir nested deeper (a
 //     submodule's modules/<name> is its own repository), a locked worktree whose directory is
 //     missing, and unattributable socketDir sockets. Never reaped.
+// Attribution by what the daemon watches (Linux, DaemonInventory.Describe + ClassifyByWatches):
+// when the path rule above does not say Live and the daemon's inotify watches are readable
+// (/proc/<pid>/fdinfo of its inotify descriptor: wd:1 its worktree root, wd:2 its git dir, as
+// device and inode), a daemon whose watched root is the directory of a live worktree of the
+// repository asked about (or of its socket's own repository) is Live, whatever its socket path
+// says: a moved repository's daemon, which serves its worktree from the new place until it
+// notices its socket path is gone (up to a minute), is not called OrphanedGitDirGone. This can
+// only make a daemon Live, never an orphan. Residual where the watches cannot be read (macOS,
+// Windows, another user's daemon, no /proc, or the root watch already dropped): the path rule
+// stands, so a moved repository's daemon is listed as OrphanedGitDirGone (and may be stopped)
+// during the minute before it exits by itself; git starts a new one on its next command.
 // Paths are canonicalized on both sides (socket parent and every listed worktree / git dir), so a
 // repository reached through a symlink never makes its live daemons look orphaned.
 // Known residuals: (safe direction) a git dir deleted and re-created at the same path (a new

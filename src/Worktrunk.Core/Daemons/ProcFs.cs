@@ -69,7 +69,9 @@ namespace Worktrunk.Daemons
         /// <summary>The argv of a process; null when gone, unreadable or empty (kernel threads, zombies).</summary>
         internal static string[]? ReadArgv(int pid, byte[] buffer)
         {
-            var n = ReadProcFile(pid, "cmdline", buffer);
+            // One read: the kernel copies the whole argument area up to the count asked for, so a
+            // read that does not fill the buffer has it all.
+            var n = ReadProcFile(pid, "cmdline", buffer, toEnd: false);
             while (n == buffer.Length && buffer.Length < MaxCmdline)
             {
                 // Longer than the buffer: read it again whole (rare; never a git daemon's argv).
