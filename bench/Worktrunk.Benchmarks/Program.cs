@@ -22,7 +22,7 @@ namespace Worktrunk.Benchmarks
 
             if (args.Length > 0 && args[0] == "--socket-discovery")
             {
-                SocketDiscoveryBenchmarks.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40);
+                SocketDiscoveryBenchmarks.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40, table: !(args.Length > 2 && args[2] == "pairs"));
                 return;
             }
 

@@ -51,7 +51,22 @@ namespace Worktrunk.Benchmarks
         }
 
         /// <summary>`--socket-discovery [rounds]`: the two targets, then the table.</summary>
-        public static void Run(int rounds)
+        public static void Run(int rounds, bool table = true)
+        {
+            try
+            {
+                RunScenes(rounds, table);
+            }
+            finally
+            {
+                if (s_tiny.IsValueCreated)
+                {
+                    TestFiles.DeleteTree(Path.GetDirectoryName(s_tiny.Value)!);
+                }
+            }
+        }
+
+        private static void RunScenes(int rounds, bool table)
         {
             Require("lsof");
             Require("pgrep");
@@ -60,6 +75,10 @@ namespace Worktrunk.Benchmarks
             Console.WriteLine(Header);
             Pair("common case", DaemonKind.Tiny, 50, 50, 0, 1000, rounds, "30x");
             Pair("fallback", DaemonKind.Tiny, 50, 25, 25, 1000, rounds, "8x");
+            if (!table)
+            {
+                return;
+            }
 
             Console.WriteLine();
             Console.WriteLine("Worktrunk alone (median of " + rounds.ToString(CultureInfo.InvariantCulture) + " rounds; min in brackets):");
@@ -191,6 +210,7 @@ namespace Worktrunk.Benchmarks
         public static void StraceWindow(int daemons, int others)
         {
             using var scene = new Scene(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
+            Console.WriteLine("(compiled stand-in left in " + Path.GetDirectoryName(s_tiny.Value) + ")");
             Console.WriteLine("READY " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             Console.ReadLine();
             for (var i = 0; i < 20; i++)

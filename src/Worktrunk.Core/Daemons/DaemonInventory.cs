@@ -11,6 +11,8 @@ namespace Worktrunk.Daemons
     /// <summary>Discovery plus classification: what Get-WtOrphanDaemon lists and the sweep reaps from. Read-only.</summary>
     internal static class DaemonInventory
     {
+        private static readonly Lazy<bool> s_procFs = new Lazy<bool>(() => ProcessTable.HasProcFs);
+
         /// <summary>
         /// Discovers every daemon and classifies each against its own repository (the one its
         /// socket's git dir belongs to). <paramref name="scope"/> is the repository asked about.
@@ -102,7 +104,7 @@ namespace Worktrunk.Daemons
         /// <summary>The daemon's inotify watches when /proc shows them and the PID still names the discovered process; else null.</summary>
         private static DaemonWatches? ReadWatches(DiscoveredDaemon d)
         {
-            if (!ProcessTable.HasProcFs || d.Argv == null)
+            if (!s_procFs.Value || d.Argv == null)
             {
                 return null;
             }
