@@ -181,6 +181,27 @@ namespace Worktrunk.Core.Tests.Daemons
         }
 
         [Fact]
+        public void A_full_backlog_answers_busy_at_once_instead_of_waiting()
+        {
+            // A listener that never accepts (this test's own socket, backlog 1): once its queue is
+            // full, asking must come back Busy at once (discovery then scans for that socket).
+            using var bed = new DaemonTestBed();
+            var path = Path.Combine(bed.Sandbox.Root, FsmonitorSocket.FileName);
+            using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            var status = PeerStatus.Found;
+            for (var i = 0; i < 16 && status == PeerStatus.Found; i++)
+            {
+                // Each connection that got in stays queued (closing the client does not dequeue it).
+                status = AskAndClose(path, out var pid);
+                Assert.True(status != PeerStatus.Found || pid == Environment.ProcessId);
+            }
+
+            Assert.Equal(PeerStatus.Busy, status);
+        }
+
+        [Fact]
         public void Get_WtOrphanDaemon_lists_worktrees_from_git_files_without_running_git()
         {
             using var bed = new DaemonTestBed();
