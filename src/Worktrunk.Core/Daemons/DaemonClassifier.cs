@@ -13,6 +13,17 @@
 //   * Unknown: everything else, including a failed listing, a git dir nested deeper (a
 //     submodule's modules/<name> is its own repository), a locked worktree whose directory is
 //     missing, and unattributable socketDir sockets. Never reaped.
+// Attribution by what the daemon watches (Linux, DaemonInventory.Describe + ClassifyByWatches):
+// when the path rule above does not say Live and the daemon's inotify watches are readable
+// (/proc/<pid>/fdinfo of its inotify descriptor: wd:1 its worktree root, wd:2 its git dir, as
+// device and inode), a daemon whose watched root is the directory of a live worktree of the
+// repository asked about (or of its socket's own repository) is Live, whatever its socket path
+// says: a moved repository's daemon, which serves its worktree from the new place until it
+// notices its socket path is gone (up to a minute), is not called OrphanedGitDirGone. This can
+// only make a daemon Live, never an orphan. Residual where the watches cannot be read (macOS,
+// Windows, another user's daemon, no /proc, or the root watch already dropped): the path rule
+// stands, so a moved repository's daemon is listed as OrphanedGitDirGone (and may be stopped)
+// during the minute before it exits by itself; git starts a new one on its next command.
 // Paths are canonicalized on both sides (socket parent and every listed worktree / git dir), so a
 // repository reached through a symlink never makes its live daemons look orphaned.
 // Known residuals: (safe direction) a git dir deleted and re-created at the same path (a new
@@ -112,6 +123,7 @@ namespace Worktrunk.Daemons
     {
         private readonly List<KeyValuePair<string, string>> _liveCanonicalPaths = new List<KeyValuePair<string, string>>();
         private Dictionary<string, string>? _bySocketHash;
+        private Dictionary<FileId, KeyValuePair<string, string>>? _byRoot;
 
         private LiveSet()
         {
@@ -144,6 +156,40 @@ namespace Worktrunk.Daemons
 
                 return _bySocketHash;
             }
+        }
+
+        /// <summary>
+        /// The live worktree whose directory has the file identity <paramref name="root"/> (device
+        /// and inode, from <paramref name="idOf"/>, built on first use): its path and canonical git
+        /// dir; false when none has.
+        /// </summary>
+        internal bool TryFindByRoot(FileId root, Func<string, FileId?> idOf, out string worktreePath, out string gitDir)
+        {
+            if (_byRoot == null)
+            {
+                var map = new Dictionary<FileId, KeyValuePair<string, string>>();
+                foreach (var live in Live)
+                {
+                    var id = idOf(live.Value);
+                    if (id.HasValue && !map.ContainsKey(id.Value))
+                    {
+                        map[id.Value] = new KeyValuePair<string, string>(live.Value, live.Key);
+                    }
+                }
+
+                _byRoot = map;
+            }
+
+            if (_byRoot.TryGetValue(root, out var hit))
+            {
+                worktreePath = hit.Key;
+                gitDir = hit.Value;
+                return true;
+            }
+
+            worktreePath = string.Empty;
+            gitDir = string.Empty;
+            return false;
         }
 
         /// <summary>A live worktree whose git dir could not be resolved: the set is incomplete, so "worktree removed" cannot be proven.</summary>
@@ -316,6 +362,41 @@ namespace Worktrunk.Daemons
             live.Removed.TryGetValue(gitDir, out var removedPath);
             var what = removedPath != null ? " (its worktree " + removedPath + " is prunable)" : isMainGitDir ? " (the repository has no live main worktree)" : " (no worktree is registered with it)";
             return new DaemonVerdict(WtDaemonState.OrphanedWorktreeRemoved, "Its git dir " + gitDir + " belongs to no live worktree of " + common + what + ".", gitDir, common, removedPath);
+        }
+
+        /// <summary>
+        /// Attribution by what the daemon watches (Linux): when the worktree root it watches
+        /// (inotify wd:1, as device and inode) is the directory of a live worktree of one of
+        /// <paramref name="commonDirs"/>, the daemon serves that worktree and is Live, whatever its
+        /// socket path says (a moved or repaired repository keeps serving from a path the kernel
+        /// recorded before the move). Null when nothing matches: the path-based verdict stands.
+        /// Only ever returns Live, so it can keep a daemon from being reaped, never cause it.
+        /// </summary>
+        internal static DaemonVerdict? ClassifyByWatches(DaemonWatches watches, IEnumerable<string> commonDirs, IFileSystemView fs, IWorktreeListings listings, Func<string, FileId?> idOf)
+        {
+            if (!watches.Root.HasValue)
+            {
+                return null;
+            }
+
+            foreach (var common in commonDirs)
+            {
+                var live = listings.For(common).LiveSetFor(fs);
+                if (live == null || !live.TryFindByRoot(watches.Root.Value, idOf, out var worktree, out var gitDir))
+                {
+                    continue;
+                }
+
+                var gitDirToo = watches.GitDir.HasValue && idOf(gitDir) is FileId g && g.Equals(watches.GitDir.Value);
+                return new DaemonVerdict(
+                    WtDaemonState.Live,
+                    "It watches the live worktree " + worktree + (gitDirToo ? " and its git dir" : string.Empty) + " (inotify: same device and inode), whatever its socket path says.",
+                    gitDir,
+                    common,
+                    worktree);
+            }
+
+            return null;
         }
 
         /// <summary>

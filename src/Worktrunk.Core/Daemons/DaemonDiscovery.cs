@@ -1,18 +1,35 @@
 // Contract: finds every running git fsmonitor daemon on the machine together with the socket it
-// listens on. Read-only: nothing is signalled, and on Linux nothing is spawned.
+// listens on. Read-only: nothing is signalled, and on Linux nothing is spawned; the only effect on
+// a daemon is a connection it accepts and that ends at once (see SocketPeers).
 // Data safety: a process is reported only when (1) its argv is exactly a `git ... fsmonitor--daemon
 // run` invocation (DaemonArgv; on macOS an anchored pgrep pattern) and (2) it holds a listening
-// fsmonitor socket. A process whose command line names the daemon but holds no such socket is
-// never reported, so never signalled. Its start time, argv and socket are proven to belong to one
+// fsmonitor socket (found from the sockets: it is that socket's listener, see below). A process
+// whose command line names the daemon but holds no such socket is never reported, so never
+// signalled. Its start time, argv and socket are proven to belong to one
 // process: a pidfd is opened before they are read and must not report an exit afterwards (without
 // pidfd, the start time is read before and after and must match); a PID that changed hands
 // mid-scan is dropped.
-// Linux: one read of /proc/net/unix (listening sockets with a path; none means no daemon and no
-// further work), /proc/<pid>/cmdline of every process (argv[0] prefilter, then the exact match),
-// and for candidates the /proc/<pid>/fd links `socket:[inode]` joined with that table. Large
-// process tables are read on two threads. A candidate whose /proc/<pid>/fd cannot be read
-// (another user's process) falls back to lsof for that PID alone; if /proc/net/unix cannot be
-// read, every candidate does.
+// Linux, from the sockets: one read of /proc/net/unix (listening sockets whose path ends in an
+// fsmonitor socket name; none means no daemon and no further work). Each socket path is asked
+// who listens on it (SocketPeers: a non-blocking connect, SO_PEERCRED, SO_PEERPIDFD where the
+// kernel has it, getpeername; the connection is closed unused, which git's daemon drops
+// silently). The answer is believed only when the socket reached was bound at exactly that path
+// and is the only one /proc/net/unix lists under it (else the process's descriptors are walked
+// to name the inode it holds, as for a scan candidate), the listener has the daemon's exact argv,
+// and it is the same process throughout (the peer pidfd, else pidfd_open / start time). In the
+// common case no other process is read at all, so the cost follows the number of daemons, not of
+// processes. What SO_PEERCRED names is the process that called listen(): git's daemon listens
+// itself and never hands the socket on; a process that did so and closed its own copy would still
+// be named (residual; it has the daemon's argv and listened on that very path).
+// Linux fallback, only for the sockets not attributed that way (its path gone: the kernel keeps
+// the bound path after the directory is deleted; a full backlog; a listener that is not a daemon
+// or cannot be read; a path that now reaches another socket): /proc/<pid>/cmdline of every
+// process (argv[0] prefilter, then the exact match), and for candidates the /proc/<pid>/fd links
+// `socket:[inode]` joined with those sockets. Large process tables are read on two threads. A
+// candidate whose /proc/<pid>/fd cannot be read (another user's process) falls back to lsof for
+// that PID alone; if /proc/net/unix cannot be read, every candidate does.
+// Residual: a second process holding the same listening socket (an inherited descriptor) is
+// reported only when the fallback scan runs for that socket.
 // macOS (and Linux without /proc): `pgrep -f` + one batched `lsof -a -p <pids> -U -F pn`; lsof's
 // exit status is ignored (non-zero whenever a listed PID vanished); an empty PID list never
 // reaches lsof (an empty -p would list every socket on the machine).
@@ -45,8 +62,12 @@ namespace Worktrunk.Daemons
         internal static DiscoveryMethod AutoMethod =>
             Platform.IsWindows ? DiscoveryMethod.NamedPipes : ProcessTable.HasProcFs ? DiscoveryMethod.ProcFs : DiscoveryMethod.PgrepLsof;
 
-        /// <summary>Finds the daemons. Best effort: a tool that fails means no daemons from it, reported as a warning.</summary>
-        internal static List<DiscoveredDaemon> Discover(IDiagnosticSink sink, DiscoveryMethod method = DiscoveryMethod.Auto, CancellationToken cancellation = default)
+        /// <summary>
+        /// Finds the daemons. Best effort: a tool that fails means no daemons from it, reported as a
+        /// warning. <paramref name="socketFilter"/> (Linux /proc only): only sockets whose bound path
+        /// it accepts are considered (tests scope discovery to their own directories); null for all.
+        /// </summary>
+        internal static List<DiscoveredDaemon> Discover(IDiagnosticSink sink, DiscoveryMethod method = DiscoveryMethod.Auto, CancellationToken cancellation = default, Func<string, bool>? socketFilter = null)
         {
             if (method == DiscoveryMethod.Auto)
             {
@@ -56,7 +77,7 @@ namespace Worktrunk.Daemons
             switch (method)
             {
                 case DiscoveryMethod.ProcFs:
-                    return DiscoverProcFs(sink, cancellation);
+                    return DiscoverProcFs(sink, cancellation, socketFilter);
                 case DiscoveryMethod.PgrepLsof:
                     return DiscoverPgrepLsof(sink, cancellation);
                 case DiscoveryMethod.NamedPipes:
@@ -141,16 +162,26 @@ namespace Worktrunk.Daemons
             return null;
         }
 
-        private static List<DiscoveredDaemon> DiscoverProcFs(IDiagnosticSink sink, CancellationToken cancellation)
+        private static List<DiscoveredDaemon> DiscoverProcFs(IDiagnosticSink sink, CancellationToken cancellation, Func<string, bool>? socketFilter)
         {
-            // Cheap prefilter on argv[0]'s name, then the exact match. Large process tables are
-            // scanned on two threads (each read is a syscall round trip; nothing is shared but the
-            // result lists, which are merged in PID order).
             var found = new List<DiscoveredDaemon>();
             Dictionary<ulong, string>? sockets;
             try
             {
                 sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"));
+                if (socketFilter != null)
+                {
+                    var kept = new Dictionary<ulong, string>();
+                    foreach (var s in sockets)
+                    {
+                        if (socketFilter(s.Value))
+                        {
+                            kept[s.Key] = s.Value;
+                        }
+                    }
+
+                    sockets = kept;
+                }
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -164,6 +195,26 @@ namespace Worktrunk.Daemons
                 return found;
             }
 
+            var foundPids = new HashSet<int>();
+            if (sockets != null)
+            {
+                // The common case: every socket names its listener, and no other process is read.
+                var unattributed = AttributeBySocket(sockets, found, foundPids, cancellation);
+                if (unattributed.Count == 0)
+                {
+                    return found;
+                }
+
+                sink.Debug("fsmonitor: " + unattributed.Count.ToString(CultureInfo.InvariantCulture) + " socket(s) not attributable through a connection (path gone, busy or unproven); scanning processes for them");
+                sockets = unattributed;
+            }
+
+            s_scans++;
+
+            // The fallback: every process's argv (prefilter on argv[0]'s name, then the exact match),
+            // then candidates' descriptors joined with the sockets still unattributed. Large process
+            // tables are scanned on two threads (each read is a syscall round trip; nothing is
+            // shared but the result lists, which are merged in PID order).
             var pids = ProcFs.Pids();
             var candidates = new List<int>();
             ForChunks(pids, pids.Count >= ParallelThreshold, (chunk, into) =>
@@ -171,7 +222,7 @@ namespace Worktrunk.Daemons
                 var buffer = new byte[4096];
                 foreach (var pid in chunk)
                 {
-                    if (pid != SelfPid && DaemonArgv.IsDaemonRun(ProcFs.ArgvIfGit(pid, buffer)))
+                    if (pid != SelfPid && !foundPids.Contains(pid) && DaemonArgv.IsDaemonRun(ProcFs.ArgvIfGit(pid, buffer)))
                     {
                         into.Add(pid);
                     }
@@ -199,8 +250,74 @@ namespace Worktrunk.Daemons
                 found.AddRange(LsofResolve(fallback, sink, cancellation));
             }
 
+            found.Sort((x, y) => x.Pid.CompareTo(y.Pid));
             return found;
         }
+
+        /// <summary>
+        /// Asks each socket path who listens on it (<see cref="SocketPeers"/>) and proves the answer:
+        /// the listener must hold one of the listed socket inodes bound to that path, have the
+        /// daemon's exact argv, and be the same process throughout (pidfd). Returns the sockets it
+        /// could not attribute that way: a path that is gone or reaches another socket, a full
+        /// backlog, a listener that is not a daemon or cannot be read.
+        /// </summary>
+        private static Dictionary<ulong, string> AttributeBySocket(Dictionary<ulong, string> sockets, List<DiscoveredDaemon> found, HashSet<int> foundPids, CancellationToken cancellation)
+        {
+            // Several listening sockets can carry one path (a stale one whose file was replaced); a
+            // connection reaches only the socket whose file is there now.
+            var byPath = new Dictionary<string, List<ulong>>(StringComparer.Ordinal);
+            foreach (var s in sockets)
+            {
+                if (!byPath.TryGetValue(s.Value, out var inodes))
+                {
+                    inodes = new List<ulong>(1);
+                    byPath[s.Value] = inodes;
+                }
+
+                inodes.Add(s.Key);
+            }
+
+            // Each path is asked and proven on its own (two threads for many: each is a few syscalls); results merge in path order.
+            var paths = new List<KeyValuePair<string, List<ulong>>>(byPath);
+            var outcomes = new List<(KeyValuePair<string, List<ulong>> Entry, DiscoveredDaemon? Daemon, ulong Held)>(paths.Count);
+            ForChunks(paths, paths.Count >= 16, (chunk, into) =>
+            {
+                var buffer = new byte[4096];
+                foreach (var entry in chunk)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    var (daemon, held) = AskOne(entry.Key, entry.Value, sockets, buffer);
+                    into.Add((entry, daemon, held));
+                }
+            }, outcomes);
+
+            var unattributed = new Dictionary<ulong, string>();
+            foreach (var (entry, candidate, held) in outcomes)
+            {
+                // One process answering for two paths: the second goes to the scan, as before.
+                var daemon = candidate != null && foundPids.Add(candidate.Pid) ? candidate : null;
+                if (daemon != null)
+                {
+                    found.Add(daemon);
+                }
+
+                foreach (var inode in entry.Value)
+                {
+                    if (daemon == null || inode != held)
+                    {
+                        unattributed[inode] = entry.Key;
+                    }
+                }
+            }
+
+            return unattributed;
+        }
+
+        [ThreadStatic]
+        private static int s_scans;
+
+        /// <summary>Gets how many full process scans discovery ran on the calling thread (tests: the common case runs none).</summary>
+        internal static int ProcessScansOnThisThread => s_scans;
 
         /// <summary>Process tables at least this large are scanned on two threads when there are two cores.</summary>
         private const int ParallelThreshold = 96;
@@ -255,38 +372,80 @@ namespace Worktrunk.Daemons
             }
         }
 
-        /// <summary>
-        /// Proves one candidate: its start time, exact argv and fsmonitor socket must all belong to
-        /// one process. With a pidfd (opened first, and still not signalling exit at the end) the
-        /// PID cannot have changed hands in between; without one, the start time is read again
-        /// after the descriptors and must be unchanged.
-        /// </summary>
+        /// <summary>Asks one socket path for its listener and proves it; the daemon and the inode it holds, or (null, 0).</summary>
+        private static (DiscoveredDaemon? Daemon, ulong Held) AskOne(string path, List<ulong> inodes, Dictionary<ulong, string> sockets, byte[] buffer)
+        {
+            if (SocketPeers.Ask(path, out var pid, out var pidfd, out var boundAtPath) != PeerStatus.Found)
+            {
+                return (null, 0);
+            }
+
+            try
+            {
+                if (pid == SelfPid)
+                {
+                    return (null, 0);
+                }
+
+                // The listener of the one socket listed under this path, bound at exactly this path:
+                // its descriptors need not be walked. Anything else (a path that led elsewhere, two
+                // sockets listed under one path) is proven by the walk, which names the inode.
+                var known = boundAtPath && inodes.Count == 1 ? inodes[0] : 0;
+                var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0, knownInode: known);
+                return r.Daemon == null ? (null, 0) : (new DiscoveredDaemon(r.Daemon.Identity, r.Daemon.Argv, r.Daemon.SocketPath, DiscoveredBy.SocketPeer, r.Daemon.InotifyFd), r.Inode);
+            }
+            finally
+            {
+                if (pidfd >= 0)
+                {
+                    Interop.Libc.close(pidfd);
+                }
+            }
+        }
+
+        /// <summary>Proves one candidate of the process scan (see <see cref="Resolve"/>), with a pidfd opened here.</summary>
         private static (int Pid, DiscoveredDaemon? Daemon, bool Unreadable) ResolveOne(int pid, Dictionary<ulong, string> sockets, byte[] buffer)
         {
-            var pidfd = ProcFs.OpenPidfd(pid);
+            var r = Resolve(pid, sockets.ContainsKey, sockets, buffer, ProcFs.OpenPidfd(pid), ownsPidfd: true);
+            return (pid, r.Daemon, r.Unreadable);
+        }
+
+        /// <summary>
+        /// Proves one process: its start time, exact argv and an fsmonitor socket for which
+        /// <paramref name="isWanted"/> holds must all belong to one process. With a pidfd (opened
+        /// before anything is read, and still not signalling exit at the end) the PID cannot have
+        /// changed hands in between; without one, the start time is read again after the
+        /// descriptors and must be unchanged. <paramref name="ownsPidfd"/>: close it here.
+        /// <paramref name="knownInode"/>: non-zero when the caller already proved which socket the
+        /// process listens on (SO_PEERCRED of a connection to it); the descriptors are then not walked.
+        /// </summary>
+        private static (DiscoveredDaemon? Daemon, bool Unreadable, ulong Inode) Resolve(int pid, Func<ulong, bool> isWanted, Dictionary<ulong, string> sockets, byte[] buffer, int pidfd, bool ownsPidfd, ulong knownInode = 0)
+        {
             try
             {
                 var before = ProcFs.ReadStat(pid, buffer);
                 if (before == null || before.Value.IsExited)
                 {
-                    return (pid, null, false);
+                    return (null, false, 0);
                 }
 
                 var argv = ProcFs.ReadArgv(pid, buffer);
                 if (!DaemonArgv.IsDaemonRun(argv))
                 {
-                    return (pid, null, false);
+                    return (null, false, 0);
                 }
 
-                if (!ProcFs.FindSocketInode(pid, sockets.ContainsKey, out var inode))
+                var inode = knownInode;
+                var inotifyFd = -2;
+                if (inode == 0 && !ProcFs.FindSocketInode(pid, isWanted, out inode, out inotifyFd))
                 {
-                    return (pid, null, true);
+                    return (null, true, 0);
                 }
 
                 if (inode == 0)
                 {
                     // No fsmonitor socket: not a daemon, whatever its command line says.
-                    return (pid, null, false);
+                    return (null, false, 0);
                 }
 
                 bool same;
@@ -300,11 +459,11 @@ namespace Worktrunk.Daemons
                     same = after != null && !after.Value.IsExited && after.Value.StartTime == before.Value.StartTime;
                 }
 
-                return same ? (pid, new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode]), false) : (pid, null, false);
+                return same ? (new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode], DiscoveredBy.ProcessScan, inotifyFd), false, inode) : (null, false, 0);
             }
             finally
             {
-                if (pidfd >= 0)
+                if (ownsPidfd && pidfd >= 0)
                 {
                     Interop.Libc.close(pidfd);
                 }

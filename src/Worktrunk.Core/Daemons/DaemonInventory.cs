@@ -4,15 +4,20 @@ using System.Threading;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
 using Worktrunk.IO;
+using Worktrunk.Processes;
 
 namespace Worktrunk.Daemons
 {
     /// <summary>Discovery plus classification: what Get-WtOrphanDaemon lists and the sweep reaps from. Read-only.</summary>
     internal static class DaemonInventory
     {
+        private static readonly Lazy<bool> s_procFs = new Lazy<bool>(() => ProcessTable.HasProcFs);
+
         /// <summary>
         /// Discovers every daemon and classifies each against its own repository (the one its
         /// socket's git dir belongs to). <paramref name="scope"/> is the repository asked about.
+        /// <paramref name="readGitFiles"/>: list worktrees from git's registration files where they
+        /// can be read exactly (<see cref="FileWorktreeListings"/>; Get-WtOrphanDaemon), else with git.
         /// </summary>
         internal static List<WtFsmonitorDaemon> Take(
             RepositoryLocation? scope,
@@ -20,7 +25,8 @@ namespace Worktrunk.Daemons
             bool listOtherRepositories,
             DiscoveryMethod method = DiscoveryMethod.Auto,
             IReadOnlyList<DiscoveredDaemon>? discovered = null,
-            IWorktreeListings? listings = null)
+            IWorktreeListings? listings = null,
+            bool readGitFiles = false)
         {
             var found = discovered ?? DaemonDiscovery.Discover(git.Sink, method, git.Cancellation);
             var result = new List<WtFsmonitorDaemon>(found.Count);
@@ -30,6 +36,11 @@ namespace Worktrunk.Daemons
             }
 
             listings ??= new GitWorktreeListings(git, scope, listOtherRepositories);
+            if (readGitFiles)
+            {
+                // git's own files where they can be read exactly (no git process), git for the rest.
+                listings = new FileWorktreeListings(listings, scope?.CommonDir, listOtherRepositories);
+            }
             var fs = new CachingFileSystemView();
             foreach (var d in found)
             {
@@ -40,10 +51,39 @@ namespace Worktrunk.Daemons
             return result;
         }
 
-        /// <summary>Classifies one discovered daemon and builds the output object.</summary>
-        internal static WtFsmonitorDaemon Describe(DiscoveredDaemon d, string? scopeCommonDir, IWorktreeListings listings, IFileSystemView? fs = null)
+        /// <summary>
+        /// Classifies one discovered daemon and builds the output object: by its socket path
+        /// (DaemonClassifier.Classify), then, when that does not say Live, by what it watches
+        /// (<see cref="InotifyWatches"/>, Linux, read only for those daemons) against the live
+        /// worktrees of the repository asked about and of its socket's own repository.
+        /// <paramref name="watchesOf"/> replaces the /proc reader (tests); the default reads them
+        /// only where discovery read /proc and proves the PID still names the same process after.
+        /// </summary>
+        internal static WtFsmonitorDaemon Describe(DiscoveredDaemon d, string? scopeCommonDir, IWorktreeListings listings, IFileSystemView? fs = null, Func<DiscoveredDaemon, DaemonWatches?>? watchesOf = null)
         {
-            var verdict = DaemonClassifier.Classify(d.SocketPath, scopeCommonDir, fs ?? RealFileSystemView.Instance, listings);
+            fs ??= RealFileSystemView.Instance;
+            var verdict = DaemonClassifier.Classify(d.SocketPath, scopeCommonDir, fs, listings);
+            if (verdict.State != WtDaemonState.Live)
+            {
+                var watches = (watchesOf ?? ReadWatches)(d);
+                if (watches.HasValue)
+                {
+                    var commons = new List<string>(2);
+                    if (scopeCommonDir != null)
+                    {
+                        commons.Add(scopeCommonDir);
+                    }
+
+                    // The socket's own repository, when classification already listed it (a gone git dir's is only a lexical guess).
+                    if (verdict.State != WtDaemonState.OrphanedGitDirGone && verdict.CommonDir != null && !commons.Contains(verdict.CommonDir))
+                    {
+                        commons.Add(verdict.CommonDir);
+                    }
+
+                    verdict = DaemonClassifier.ClassifyByWatches(watches.Value, commons, fs, listings, FileId.Of) ?? verdict;
+                }
+            }
+
             var inRepo = scopeCommonDir != null && (
                 (verdict.CommonDir != null && string.Equals(verdict.CommonDir, scopeCommonDir, PathUtil.Comparison)) ||
                 (verdict.GitDir != null && PathUtil.IsAtOrUnder(verdict.GitDir, scopeCommonDir)));
@@ -59,6 +99,18 @@ namespace Worktrunk.Daemons
                 verdict.Reason,
                 d.CommandLine,
                 inRepo);
+        }
+
+        /// <summary>The daemon's inotify watches when /proc shows them and the PID still names the discovered process; else null.</summary>
+        private static DaemonWatches? ReadWatches(DiscoveredDaemon d)
+        {
+            if (!s_procFs.Value || d.Argv == null)
+            {
+                return null;
+            }
+
+            var watches = InotifyWatches.Read(d.Pid, d.InotifyFd);
+            return watches.HasValue && ProcessIdentities.Check(d.Identity) == IdentityStatus.Same ? watches : null;
         }
 
         /// <summary>The daemons the sweep of <paramref name="scopeCommonDir"/> may reap.</summary>

@@ -18,15 +18,33 @@ namespace Worktrunk.Daemons
         NamedPipes,
     }
 
+    /// <summary>How one daemon was attributed to its socket.</summary>
+    internal enum DiscoveredBy
+    {
+        /// <summary>The process scan: argv of every process, then the candidates' descriptors (or lsof, or a named pipe's server).</summary>
+        ProcessScan,
+
+        /// <summary>Linux: a connection to the socket named its listener (SO_PEERCRED / SO_PEERPIDFD), then proven by argv, descriptor and identity.</summary>
+        SocketPeer,
+    }
+
     /// <summary>A process proven to be a running fsmonitor daemon holding an fsmonitor socket.</summary>
     internal sealed class DiscoveredDaemon
     {
-        internal DiscoveredDaemon(ProcessIdentity identity, IReadOnlyList<string>? argv, string? socketPath)
+        internal DiscoveredDaemon(ProcessIdentity identity, IReadOnlyList<string>? argv, string? socketPath, DiscoveredBy by = DiscoveredBy.ProcessScan, int inotifyFd = -2)
         {
+            InotifyFd = inotifyFd;
             Identity = identity;
             Argv = argv;
             SocketPath = socketPath;
+            By = by;
         }
+
+        /// <summary>Gets its inotify descriptor as the /proc walk saw it: -1 none, -2 not looked at (lsof, named pipes).</summary>
+        internal int InotifyFd { get; }
+
+        /// <summary>Gets how it was attributed (tests and -Debug output).</summary>
+        internal DiscoveredBy By { get; }
 
         internal ProcessIdentity Identity { get; }
 

@@ -1,5 +1,6 @@
-// Contract: allocation-light readers of Linux /proc for daemon discovery: the PID list, a
-// process's cmdline and stat, and the targets of its descriptor links. Read-only; never follows a
+// Contract: allocation-light readers of Linux /proc: the PID list, a process's cmdline and stat,
+// and the targets of its descriptor links. The one reader of each of these facts: ProcessTable's
+// EnumeratePids, ReadStat and ReadArgv are these (issue 13), with ProcessTable's parsers. Read-only; never follows a
 // descriptor link to its target (readlinkat on the link itself), so a descriptor naming a FIFO or
 // device is never opened. A process that vanishes mid-read simply yields nothing.
 // Why not System.IO: Directory enumeration stats every entry (following /proc/<pid>/fd links to
@@ -68,16 +69,19 @@ namespace Worktrunk.Daemons
         /// <summary>The argv of a process; null when gone, unreadable or empty (kernel threads, zombies).</summary>
         internal static string[]? ReadArgv(int pid, byte[] buffer)
         {
-            var n = ReadProcFile(pid, "cmdline", buffer);
+            // One read: the kernel copies the whole argument area up to the count asked for, so a
+            // read that does not fill the buffer has it all.
+            var n = ReadProcFile(pid, "cmdline", buffer, toEnd: false);
+            while (n == buffer.Length && buffer.Length < MaxCmdline)
+            {
+                // Longer than the buffer: read it again whole (rare; never a git daemon's argv).
+                buffer = new byte[buffer.Length * 4];
+                n = ReadProcFile(pid, "cmdline", buffer);
+            }
+
             if (n <= 0)
             {
                 return null;
-            }
-
-            if (n == buffer.Length)
-            {
-                // Longer than the buffer: fall back to the full read (rare; never a git daemon's argv).
-                return ProcessTable.ReadArgv(pid);
             }
 
             var copy = new byte[n];
@@ -127,13 +131,16 @@ namespace Worktrunk.Daemons
 
             if (n == buffer.Length)
             {
-                return ProcessTable.ReadArgv(pid);
+                return ReadArgv(pid, new byte[buffer.Length * 4]);
             }
 
             var copy = new byte[n];
             Buffer.BlockCopy(buffer, 0, copy, 0, n);
             return ProcessTable.ParseCmdline(copy);
         }
+
+        /// <summary>The kernel's own cap on what /proc/&lt;pid&gt;/cmdline can hold is ARG_MAX-like; beyond this, the tail is not read.</summary>
+        private const int MaxCmdline = 4 * 1024 * 1024;
 
         private static int ReadOnce(int fd, byte[] buffer, int offset, int count)
         {
@@ -229,9 +236,88 @@ namespace Worktrunk.Daemons
         /// matches). Returns false when the fd directory exists but cannot be read (another user's
         /// process); <paramref name="inode"/> is 0 when nothing matched or the process is gone.
         /// </summary>
-        internal static bool FindSocketInode(int pid, Func<ulong, bool> isWanted, out ulong inode)
+        internal static bool FindSocketInode(int pid, Func<ulong, bool> isWanted, out ulong inode) => FindSocketInode(pid, isWanted, out inode, out _, lookForInotify: false);
+
+        /// <summary>
+        /// As <see cref="FindSocketInode(int, Func{ulong, bool}, out ulong)"/>, and in the same walk the
+        /// process's inotify descriptor (an fsmonitor daemon's watches; -1 when it has none) when
+        /// <paramref name="lookForInotify"/>: the walk then goes on past the socket until it has both.
+        /// </summary>
+        internal static bool FindSocketInode(int pid, Func<ulong, bool> isWanted, out ulong inode, out int inotifyFd, bool lookForInotify = true)
         {
-            inode = 0;
+            ulong found = 0;
+            var inotify = -1;
+            var readable = WalkDescriptors(pid, (fd, link, len) =>
+            {
+                if (found == 0)
+                {
+                    var ino = ProcNetUnix.SocketInode(link, len);
+                    if (ino != 0 && isWanted(ino))
+                    {
+                        found = ino;
+                    }
+                }
+
+                if (lookForInotify && inotify < 0 && Is(link, len, InotifyLink))
+                {
+                    inotify = fd;
+                }
+
+                return found != 0 && (!lookForInotify || inotify >= 0);
+            });
+            inode = found;
+            inotifyFd = inotify;
+            return readable;
+        }
+
+        private static readonly byte[] InotifyLink = Encoding.ASCII.GetBytes("anon_inode:inotify");
+
+        private static bool Is(byte* link, int length, byte[] text)
+        {
+            if (length != text.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < length; i++)
+            {
+                if (link[i] != text[i])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>The highest-numbered inotify descriptor of the process, or -1.</summary>
+        internal static int FindInotifyDescriptor(int pid)
+        {
+            var found = -1;
+            WalkDescriptors(pid, (fd, link, len) =>
+            {
+                if (!Is(link, len, InotifyLink))
+                {
+                    return false;
+                }
+
+                found = fd;
+                return true;
+            });
+            return found;
+        }
+
+        /// <summary>Visits a descriptor's link text; true stops the walk.</summary>
+        private delegate bool LinkVisitor(int fd, byte* link, int length);
+
+        /// <summary>
+        /// Reads the links of /proc/&lt;pid&gt;/fd from the highest descriptor down (readlinkat on
+        /// the link itself: nothing is opened) until <paramref name="visit"/> says stop. False when
+        /// the directory exists but cannot be read (EACCES/EPERM); true otherwise (a gone process
+        /// has nothing to visit).
+        /// </summary>
+        private static bool WalkDescriptors(int pid, LinkVisitor visit)
+        {
             var path = stackalloc byte[32];
             PidPath(pid, "fd", path);
             var dir = Libc.opendir_bytes(path);
@@ -275,31 +361,9 @@ namespace Worktrunk.Daemons
                 {
                     Decimal(fds[k], fdName);
                     var len = (long)Libc.readlinkat(fd, fdName, link, (IntPtr)64);
-
-                    // "socket:[" + digits + "]"
-                    if (len < 10 || len >= 64 || link[0] != (byte)'s' || link[6] != (byte)':' || link[7] != (byte)'[' || link[len - 1] != (byte)']')
+                    if (len > 0 && len < 64 && visit(fds[k], link, (int)len))
                     {
-                        continue;
-                    }
-
-                    ulong ino = 0;
-                    var ok = true;
-                    for (var i = 8; i < len - 1; i++)
-                    {
-                        var c = link[i];
-                        if (c < (byte)'0' || c > (byte)'9')
-                        {
-                            ok = false;
-                            break;
-                        }
-
-                        ino = (ino * 10) + (ulong)(c - (byte)'0');
-                    }
-
-                    if (ok && isWanted(ino))
-                    {
-                        inode = ino;
-                        return true;
+                        break;
                     }
                 }
             }

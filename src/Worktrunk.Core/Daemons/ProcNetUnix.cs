@@ -97,15 +97,45 @@ namespace Worktrunk.Daemons
         }
 
         /// <summary>The inode of an fd link target `socket:[12345]`, or 0.</summary>
-        internal static ulong SocketInode(string linkTarget)
+        internal static unsafe ulong SocketInode(string linkTarget)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(linkTarget);
+            fixed (byte* b = bytes)
+            {
+                return SocketInode(b, bytes.Length);
+            }
+        }
+
+        /// <summary>The inode of a descriptor link's text `socket:[12345]` (<paramref name="length"/> bytes, not NUL-terminated), or 0: the one parser of that form.</summary>
+        internal static unsafe ulong SocketInode(byte* link, int length)
         {
             const string Prefix = "socket:[";
-            if (!linkTarget.StartsWith(Prefix, StringComparison.Ordinal) || !linkTarget.EndsWith("]", StringComparison.Ordinal))
+            if (length < Prefix.Length + 2 || link[length - 1] != (byte)']')
             {
                 return 0;
             }
 
-            return ulong.TryParse(linkTarget.Substring(Prefix.Length, linkTarget.Length - Prefix.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var ino) ? ino : 0;
+            for (var i = 0; i < Prefix.Length; i++)
+            {
+                if (link[i] != (byte)Prefix[i])
+                {
+                    return 0;
+                }
+            }
+
+            ulong ino = 0;
+            for (var i = Prefix.Length; i < length - 1; i++)
+            {
+                var c = link[i];
+                if (c < (byte)'0' || c > (byte)'9' || ino > (ulong.MaxValue - 9) / 10)
+                {
+                    return 0;
+                }
+
+                ino = (ino * 10) + (ulong)(c - (byte)'0');
+            }
+
+            return ino;
         }
     }
 }

@@ -302,5 +302,35 @@ namespace Worktrunk.Interop
         // a debugger holds) acts on the SIGTERM instead of waiting for the SIGKILL. Its number is
         // 18 on Linux and 19 on macOS.
         internal static int SIGCONT => Platform.IsMacOS ? 19 : 18;
+
+        // ---- Socket peers and file identities (daemon discovery) ----
+        // For src/Worktrunk.Core/Daemons/SocketPeers.cs and InotifyWatches.cs: a non-blocking
+        // AF_UNIX connect to a listening fsmonitor socket, asked who listens on it (SO_PEERCRED,
+        // and SO_PEERPIDFD on Linux 6.5+, a pidfd that pins that process) and at which address it
+        // was bound (getpeername), and stat(2) for the
+        // device and inode of a directory (struct stat: st_dev at 0 and st_ino at 8, 8 bytes each,
+        // on 64-bit glibc and musl alike). Linux only.
+
+        internal const int AF_UNIX = 1;
+        internal const int SOCK_STREAM_LINUX = 1;
+        internal const int SOCK_NONBLOCK_LINUX = 0x800;
+        internal const int SOCK_CLOEXEC_LINUX = 0x80000;
+        internal const int SOL_SOCKET_LINUX = 1;
+        internal const int SO_PEERCRED_LINUX = 17;
+        internal const int SO_PEERPIDFD_LINUX = 77;
+        internal const int ENOPROTOOPT_LINUX = 92;
+        internal const int ECONNREFUSED_LINUX = 111;
+
+        /// <summary>sizeof(struct sockaddr_un) on Linux: sun_family (2) + sun_path (108).</summary>
+        internal const int SockaddrUnSize = 110;
+
+        /// <summary>A buffer that holds struct stat on every supported 64-bit libc.</summary>
+        internal const int StatSize = 256;
+
+        [DllImport(Lib, SetLastError = true)] internal static extern int socket(int domain, int type, int protocol);
+        [DllImport(Lib, SetLastError = true)] internal static extern int connect(int fd, byte* addr, int addrlen);
+        [DllImport(Lib, SetLastError = true)] internal static extern int getsockopt(int fd, int level, int name, byte* value, int* length);
+        [DllImport(Lib, SetLastError = true)] internal static extern int getpeername(int fd, byte* addr, int* addrlen);
+        [DllImport(Lib, SetLastError = true)] internal static extern int stat(string path, byte* buf);
     }
 }

@@ -1,4 +1,5 @@
-// Contract: read-only views of the process table. Linux reads /proc directly and spawns nothing;
+// Contract: read-only views of the process table. Linux reads /proc directly (through the one set
+// of raw readers, Daemons/ProcFs) and spawns nothing;
 // other Unix systems answer only what kill(2) can tell. Nothing here signals a process.
 // A zombie (state Z) counts as gone everywhere in Worktrunk: it has exited, holds no sockets,
 // and cannot be signalled into doing anything; in containers whose init reaps slowly, treating
@@ -49,44 +50,14 @@ namespace Worktrunk.Processes
         /// <summary>True when /proc can be read (Linux with procfs mounted).</summary>
         internal static bool HasProcFs => Platform.IsLinux && File.Exists("/proc/self/stat");
 
-        /// <summary>Every numeric entry of /proc.</summary>
-        internal static IEnumerable<int> EnumeratePids()
-        {
-            string[] entries;
-            try
-            {
-                entries = Directory.GetDirectories("/proc");
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                yield break;
-            }
+        [ThreadStatic]
+        private static byte[]? t_buffer;
 
-            foreach (var dir in entries)
-            {
-                var name = Path.GetFileName(dir);
-                if (name.Length > 0 && name[0] >= '0' && name[0] <= '9' && int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-                {
-                    yield return pid;
-                }
-            }
-        }
+        /// <summary>Every numeric entry of /proc (one readdir pass; <see cref="Daemons.ProcFs.Pids"/>).</summary>
+        internal static IEnumerable<int> EnumeratePids() => Platform.IsLinux ? Daemons.ProcFs.Pids() : new List<int>();
 
         /// <summary>Reads /proc/&lt;pid&gt;/stat; null when the process is gone or unreadable.</summary>
-        internal static ProcStat? ReadStat(int pid)
-        {
-            string text;
-            try
-            {
-                text = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat");
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                return null;
-            }
-
-            return ParseStat(pid, text);
-        }
+        internal static ProcStat? ReadStat(int pid) => Platform.IsLinux ? Daemons.ProcFs.ReadStat(pid, Buffer()) : null;
 
         /// <summary>Parses a stat line. The command name may hold spaces and parentheses, so fields are counted after the last ')'.</summary>
         internal static ProcStat? ParseStat(int pid, string text)
@@ -117,20 +88,9 @@ namespace Worktrunk.Processes
         }
 
         /// <summary>Reads a process's argument vector from /proc/&lt;pid&gt;/cmdline; null when gone, unreadable or empty (kernel threads).</summary>
-        internal static string[]? ReadArgv(int pid)
-        {
-            byte[] bytes;
-            try
-            {
-                bytes = File.ReadAllBytes("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/cmdline");
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                return null;
-            }
+        internal static string[]? ReadArgv(int pid) => Platform.IsLinux ? Daemons.ProcFs.ReadArgv(pid, Buffer()) : null;
 
-            return ParseCmdline(bytes);
-        }
+        private static byte[] Buffer() => t_buffer ??= new byte[4096];
 
         /// <summary>Splits a NUL-separated cmdline buffer into arguments.</summary>
         internal static string[]? ParseCmdline(byte[] bytes)

@@ -31,7 +31,7 @@ namespace Worktrunk.PowerShell.Commands
             {
                 var git = Git;
                 var scope = LocateScope(this, Repository, git);
-                var all = DaemonInventory.Take(scope, git, listOtherRepositories: IncludeLive.IsPresent);
+                var all = DaemonInventory.Take(scope, git, listOtherRepositories: IncludeLive.IsPresent, readGitFiles: true);
                 Sink.Drain();
                 all.Sort((a, b) => a.State != b.State ? a.State.CompareTo(b.State) : a.ProcessId.CompareTo(b.ProcessId));
                 foreach (var d in all)

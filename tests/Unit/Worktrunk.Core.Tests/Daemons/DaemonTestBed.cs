@@ -51,7 +51,9 @@ namespace Worktrunk.Core.Tests.Daemons
         internal List<WtFsmonitorDaemon> Inventory(bool listOthers = true, params StandInProcess[] mine)
         {
             var pids = new HashSet<int>(mine.Select(m => m.Pid));
-            return DaemonInventory.Take(Location, Git, listOthers).Where(d => pids.Contains(d.ProcessId)).ToList();
+            // Discovery scoped to this test's own directories: other runs' daemons are never looked at.
+            var discovered = DaemonDiscovery.Discover(Sink, DiscoveryMethod.Auto, default, p => p.StartsWith(Sandbox.Root + "/", StringComparison.Ordinal));
+            return DaemonInventory.Take(Location, Git, listOthers, DiscoveryMethod.Auto, discovered).Where(d => pids.Contains(d.ProcessId)).ToList();
         }
 
         public void Dispose()

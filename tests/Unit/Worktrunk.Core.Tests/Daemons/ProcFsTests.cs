@@ -22,13 +22,22 @@ namespace Worktrunk.Core.Tests.Daemons
         }
 
         [Fact]
-        public void Pids_argv_and_stat_match_ProcessTable()
+        public void Pids_argv_and_stat_match_what_System_IO_reads()
         {
+            // ProcessTable's readers are these; the oracle is System.IO on the same files.
             var self = Environment.ProcessId;
             Assert.Contains(self, ProcFs.Pids());
+            Assert.Equal(Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Count() > 0, ProcessTable.EnumeratePids().Any());
             var buffer = new byte[4096];
-            Assert.Equal(ProcessTable.ReadArgv(self), ProcFs.ReadArgv(self, buffer));
-            Assert.Equal(ProcessTable.ReadStat(self)!.Value.StartTime, ProcFs.ReadStat(self, buffer)!.Value.StartTime);
+            var cmdline = File.ReadAllBytes("/proc/self/cmdline");
+            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcFs.ReadArgv(self, buffer));
+            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcessTable.ReadArgv(self));
+            var stat = ProcessTable.ParseStat(self, File.ReadAllText("/proc/self/stat"))!.Value;
+            Assert.Equal(stat.StartTime, ProcFs.ReadStat(self, buffer)!.Value.StartTime);
+            Assert.Equal(stat.StartTime, ProcessTable.ReadStat(self)!.Value.StartTime);
+
+            // An argv longer than the buffer is read whole.
+            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcFs.ReadArgv(self, new byte[8]));
             Assert.Null(ProcFs.ReadArgv(int.MaxValue - 1, buffer));
             Assert.Null(ProcFs.ReadStat(int.MaxValue - 1, buffer));
         }

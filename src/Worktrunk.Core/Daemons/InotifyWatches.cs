@@ -1,0 +1,179 @@
+// Contract: reads which directories an fsmonitor daemon watches, from /proc/<pid>/fdinfo/<fd> of
+// its inotify descriptor (Linux). git 2.55's daemon (fsm-listen-linux.c) adds the worktree root
+// first (wd:1) and its git dir second (wd:2; the `<common>/worktrees/<id>` registration for a
+// linked worktree), each line `inotify wd:<n> ino:<hex> sdev:<hex> ...`. sdev is the kernel's
+// internal dev_t (major << 20 | minor), converted here to the st_dev userspace stat reports
+// (glibc/musl makedev), so it compares with stat(2) of a live worktree directly.
+// Read-only: the descriptor links are read with readlinkat (never opened), and only the fdinfo
+// text of the one `anon_inode:inotify` descriptor is read. A watch the kernel dropped (its
+// directory deleted: an `rm -rf`ed worktree) is simply absent, so nothing is known of it.
+// What it decides: nothing by itself. A match only ever makes a daemon Live (DaemonInventory);
+// no watch, no match or an unreadable fdinfo (another user's process, no /proc) leaves the path
+// rule in force.
+
+using System;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using Worktrunk.Interop;
+
+namespace Worktrunk.Daemons
+{
+    /// <summary>A file's identity: userspace st_dev and st_ino.</summary>
+    internal readonly struct FileId : IEquatable<FileId>
+    {
+        internal FileId(ulong device, ulong inode)
+        {
+            Device = device;
+            Inode = inode;
+        }
+
+        internal ulong Device { get; }
+
+        internal ulong Inode { get; }
+
+        public bool Equals(FileId other) => Device == other.Device && Inode == other.Inode;
+
+        public override bool Equals(object? obj) => obj is FileId other && Equals(other);
+
+        public override int GetHashCode() => unchecked((Device.GetHashCode() * 397) ^ Inode.GetHashCode());
+
+        public override string ToString() => "dev " + Device.ToString(CultureInfo.InvariantCulture) + " ino " + Inode.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>stat(2) of <paramref name="path"/> (following symlinks, as the daemon's own watch does); null when it cannot be read. Linux.</summary>
+        internal static unsafe FileId? Of(string path)
+        {
+            if (!Platform.IsLinux)
+            {
+                return null;
+            }
+
+            var buffer = stackalloc byte[Libc.StatSize];
+            try
+            {
+                if (Libc.stat(path, buffer) != 0)
+                {
+                    return null;
+                }
+            }
+            catch (EntryPointNotFoundException)
+            {
+                // glibc before 2.33 exports only __xstat.
+                return null;
+            }
+
+            return new FileId(*(ulong*)buffer, *(ulong*)(buffer + 8));
+        }
+    }
+
+    /// <summary>The first two inotify watches of a daemon: its worktree root and its git dir.</summary>
+    internal readonly struct DaemonWatches
+    {
+        internal DaemonWatches(FileId? root, FileId? gitDir)
+        {
+            Root = root;
+            GitDir = gitDir;
+        }
+
+        /// <summary>wd:1, the worktree root; null when that watch is gone.</summary>
+        internal FileId? Root { get; }
+
+        /// <summary>wd:2, the git dir; null when that watch is gone.</summary>
+        internal FileId? GitDir { get; }
+    }
+
+    /// <summary>Reads and parses a daemon's inotify watches.</summary>
+    internal static class InotifyWatches
+    {
+        /// <summary>
+        /// The watches of <paramref name="pid"/>; null when there is no readable inotify descriptor.
+        /// <paramref name="inotifyFd"/>: the descriptor discovery already saw (-1: it saw none), or
+        /// -2 to look for it here.
+        /// </summary>
+        internal static DaemonWatches? Read(int pid, int inotifyFd = -2)
+        {
+            if (!Platform.IsLinux)
+            {
+                return null;
+            }
+
+            var fd = inotifyFd == -2 ? ProcFs.FindInotifyDescriptor(pid) : inotifyFd;
+            if (fd < 0)
+            {
+                return null;
+            }
+
+            string text;
+            try
+            {
+                text = File.ReadAllText("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/fdinfo/" + fd.ToString(CultureInfo.InvariantCulture));
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return null;
+            }
+
+            return Parse(text);
+        }
+
+        /// <summary>Parses fdinfo text: wd:1 and wd:2 (either may be missing); null when neither is there.</summary>
+        internal static DaemonWatches? Parse(string text)
+        {
+            FileId? root = null;
+            FileId? gitDir = null;
+            foreach (var raw in text.Split('\n'))
+            {
+                var line = raw.Trim();
+                if (!line.StartsWith("inotify ", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var wd = Field(line, "wd:");
+                if (wd != "1" && wd != "2")
+                {
+                    continue;
+                }
+
+                if (!ulong.TryParse(Field(line, "ino:"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var ino) ||
+                    !ulong.TryParse(Field(line, "sdev:"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var sdev))
+                {
+                    continue;
+                }
+
+                var id = new FileId(UserDevice(sdev), ino);
+                if (wd == "1")
+                {
+                    root = id;
+                }
+                else
+                {
+                    gitDir = id;
+                }
+            }
+
+            return root == null && gitDir == null ? (DaemonWatches?)null : new DaemonWatches(root, gitDir);
+        }
+
+        /// <summary>Kernel dev_t (MINORBITS 20) to the st_dev of userspace stat (glibc and musl makedev).</summary>
+        internal static ulong UserDevice(ulong kernelDevice)
+        {
+            var major = kernelDevice >> 20;
+            var minor = kernelDevice & 0xfffff;
+            return ((major & 0xfff) << 8) | ((major & ~0xfffUL) << 32) | (minor & 0xff) | ((minor & ~0xffUL) << 12);
+        }
+
+        private static string? Field(string line, string name)
+        {
+            var at = line.IndexOf(" " + name, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return null;
+            }
+
+            var start = at + 1 + name.Length;
+            var end = line.IndexOf(' ', start);
+            return end < 0 ? line.Substring(start) : line.Substring(start, end - start);
+        }
+    }
+}
