@@ -109,16 +109,13 @@ namespace Worktrunk.Tether
             return s.Length == 0 ? "tether" : s;
         }
 
-        /// <summary>Creates (claims) the log file and returns its path.</summary>
+        /// <summary>Creates (claims) the log file, mode 0600 on Unix from birth (TetherLogFile), and returns its path.</summary>
         internal static string CreateLog(TetherSpec spec, string? commonDir, DateTimeOffset now)
         {
             if (commonDir == null)
             {
                 var shared = Path.Combine(spec.WatchedPath, ".wt-tether.log");
-                using (new FileStream(shared, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-                {
-                }
-
+                TetherLogFile.CreateOrUse(shared);
                 return shared;
             }
 
@@ -128,16 +125,14 @@ namespace Worktrunk.Tether
             for (var n = 1; ; n++)
             {
                 var candidate = Path.Combine(dir, n == 1 ? name + ".log" : name + "-" + n.ToString(CultureInfo.InvariantCulture) + ".log");
-                try
+                if (TetherLogFile.TryCreateNew(candidate))
                 {
-                    using (new FileStream(candidate, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-                    {
-                    }
-
                     return candidate;
                 }
-                catch (IOException) when (File.Exists(candidate) && n < 1000)
+
+                if (n >= 1000)
                 {
+                    throw new IOException($"Cannot create a tether log in {Printable.Quote(dir)}: 1000 names are taken.");
                 }
             }
         }
@@ -145,9 +140,12 @@ namespace Worktrunk.Tether
         /// <summary>Starts a detached supervisor for <paramref name="spec"/> and waits (bounded) until its command runs.</summary>
         internal static WtTether Launch(TetherSpec spec, string? commonDir, string host, string manifestPath, TimeSpan handshakeTimeout, IDiagnosticSink sink, CancellationToken cancellation)
         {
+            // The worktree as it is now: the supervisor starts nothing if the path names another
+            // file by the time it comes up (removed and recreated in between).
+            var worktreeIdentity = PathWatch.TryIdentify(spec.WatchedPath, out var now, out _) ? now : (FileIdentity?)null;
             var logPath = CreateLog(spec, commonDir, DateTimeOffset.Now);
             var statePath = logPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".state";
-            var detached = spec.WithDetachFiles(logPath, statePath);
+            var detached = spec.WithDetachFiles(logPath, statePath, worktreeIdentity);
             var argv = new List<string> { "-NoProfile", "-NonInteractive", "-Command", SupervisorScript(manifestPath, detached.Encode()) };
             sink.Verbose($"Detaching a supervisor: {CommandLine.Format(host, new[] { "-NoProfile", "-NonInteractive", "-Command", "..." })}; log {logPath}");
 
