@@ -85,7 +85,7 @@ namespace Worktrunk.Tether
             string full;
             try
             {
-                full = Path.IsPathRooted(fileName) ? fileName : Path.Combine(workingDirectory, fileName);
+                full = Path.GetFullPath(Path.IsPathRooted(fileName) ? fileName : Path.Combine(workingDirectory, fileName));
             }
             catch (System.ArgumentException)
             {

@@ -98,9 +98,6 @@ namespace Worktrunk.Tether
             TetherGuardian? guardian;
             try
             {
-                sink.Debug(watcher.Identity == null
-                    ? $"watching {Printable.Quote(spec.WatchedPath)} by existence only (its identity could not be read)"
-                    : $"watching {Printable.Quote(spec.WatchedPath)} as {watcher.Identity.Value}" + (watcher.Pinned ? ", pinned by an open descriptor" : string.Empty));
                 guardian = Platform.IsWindows ? null : TetherGuardian.TryStart(spec.GracePeriod, sink);
             }
             catch
@@ -145,6 +142,9 @@ namespace Worktrunk.Tether
                 }
 
                 sink.Debug($"tethered pid {tree.ProcessId}, process group {tree.ProcessGroupId}");
+                sink.Debug(watcher.Identity == null
+                    ? $"watching {Printable.Quote(spec.WatchedPath)} by existence only (its identity could not be read)"
+                    : $"watching {Printable.Quote(spec.WatchedPath)} as {watcher.Identity.Value}" + (watcher.Pinned ? ", pinned by an open descriptor" : string.Empty));
             }
             catch
             {
