@@ -16,21 +16,12 @@ namespace Worktrunk.Core.Tests.Tether
     /// </summary>
     public sealed class TetherInputTests : IDisposable
     {
-        private readonly TestProcesses _procs = new TestProcesses();
+        // Every refusal here comes before the guardian or the command is spawned (the tests
+        // assert no guardian PID was reported), so there is no process to track.
         private readonly GitSandbox _sandbox = GitSandbox.Create();
         private readonly TetherTestSink _sink = new TetherTestSink();
 
-        public void Dispose()
-        {
-            var guardian = _sink.GuardianPid;
-            if (guardian > 0)
-            {
-                _procs.Track(guardian);
-            }
-
-            _procs.Dispose();
-            _sandbox.Dispose();
-        }
+        public void Dispose() => _sandbox.Dispose();
 
         private string Marker => Path.Combine(_sandbox.Root, "ran");
 
@@ -61,6 +52,7 @@ namespace Worktrunk.Core.Tests.Tether
             var e = Assert.Throws<WorktrunkException>(() => TetherSupervisor.Start(spec, _sink));
             Assert.Equal(ErrorIds.InvalidPath, e.ErrorId);
             Assert.False(File.Exists(Marker));
+            Assert.Equal(0, _sink.GuardianPid);
         }
 
         [Fact]
@@ -94,6 +86,7 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.Equal(ErrorIds.CommandIsDirectory, e.ErrorId);
             Assert.Contains("is a directory", e.Message, StringComparison.Ordinal);
             Assert.Equal(0, _sink.GuardianPid);
+            Assert.DoesNotContain(_sink.Messages, m => m.StartsWith("D:tethered pid", StringComparison.Ordinal));
         }
 
         [Fact]
