@@ -147,7 +147,7 @@ namespace Worktrunk.Tether
             var statePath = logPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".state";
             var detached = spec.WithDetachFiles(logPath, statePath, worktreeIdentity);
             var argv = new List<string> { "-NoProfile", "-NonInteractive", "-Command", SupervisorScript(manifestPath, detached.Encode()) };
-            sink.Verbose($"Detaching a supervisor: {CommandLine.Format(host, new[] { "-NoProfile", "-NonInteractive", "-Command", "..." })}; log {logPath}");
+            sink.Verbose($"Detaching a supervisor: {CommandLine.Format(host, new[] { "-NoProfile", "-NonInteractive", "-Command", "..." })}; log {Printable.Quote(logPath)}");
 
             var supervisor = Platform.IsWindows ? LaunchWindows(host, argv, logPath) : LaunchUnix(host, argv, logPath, sink);
             var identity = ProcessTable.HasProcFs ? ProcessTable.ReadStat(supervisor)?.StartTime : null;
@@ -236,12 +236,12 @@ namespace Worktrunk.Tether
                         return last;
                     }
 
-                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, "The tether supervisor exited before its command started." + LogTail(logPath), logPath, "See the log " + logPath + ".");
+                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, "The tether supervisor exited before its command started." + LogTail(logPath), logPath, "See the log " + Printable.Quote(logPath) + ".");
                 }
 
                 if (clock.Elapsed > timeout)
                 {
-                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.OperationTimeout, $"The tether supervisor did not report within {timeout.TotalSeconds:0} s; it was stopped." + LogTail(logPath), logPath, "See the log " + logPath + ".");
+                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.OperationTimeout, $"The tether supervisor did not report within {timeout.TotalSeconds:0} s; it was stopped." + LogTail(logPath), logPath, "See the log " + Printable.Quote(logPath) + ".");
                 }
 
                 if (cancellation.WaitHandle.WaitOne(20))
@@ -287,7 +287,7 @@ namespace Worktrunk.Tether
                 if (!Kernel32.CreateProcessW(host, new StringBuilder(commandLine), IntPtr.Zero, IntPtr.Zero, true, flags | Kernel32.CREATE_BREAKAWAY_FROM_JOB, IntPtr.Zero, null, ref startup, out var pi) &&
                     !Kernel32.CreateProcessW(host, new StringBuilder(commandLine), IntPtr.Zero, IntPtr.Zero, true, flags, IntPtr.Zero, null, ref startup, out pi))
                 {
-                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, $"Cannot launch the tether supervisor {host}: Windows error {Marshal.GetLastWin32Error()}.", host);
+                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, $"Cannot launch the tether supervisor {Printable.Quote(host)}: Windows error {Marshal.GetLastWin32Error()}.", host);
                 }
 
                 Kernel32.CloseHandle(pi.hThread);

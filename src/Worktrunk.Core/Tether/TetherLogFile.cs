@@ -55,8 +55,8 @@ namespace Worktrunk.Tether
             {
                 var errno = Libc.Errno;
                 throw errno == Libc.EACCES || errno == Libc.EPERM
-                    ? new UnauthorizedAccessException($"Cannot create a log in '{directory}': permission denied.")
-                    : (Exception)new IOException($"Cannot create a log in '{directory}': error {errno}.");
+                    ? new UnauthorizedAccessException($"Cannot create a log in {Printable.Quote(directory)}: permission denied.")
+                    : (Exception)new IOException($"Cannot create a log in {Printable.Quote(directory)}: error {errno}.");
             }
 
             Libc.close(fd);
