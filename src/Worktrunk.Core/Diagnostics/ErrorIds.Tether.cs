@@ -14,5 +14,11 @@ namespace Worktrunk.Diagnostics
 
         /// <summary>The hidden supervisor payload could not be decoded.</summary>
         internal const string TetherSpecInvalid = nameof(TetherSpecInvalid);
+
+        /// <summary>-FilePath (or the command after --) names a directory, not a program. Nothing is started.</summary>
+        internal const string CommandIsDirectory = nameof(CommandIsDirectory);
+
+        /// <summary>-Detach: the worktree was removed and recreated at its path between Start-WtTether and its supervisor coming up; the command was not started.</summary>
+        internal const string TetherWorktreeReplaced = nameof(TetherWorktreeReplaced);
     }
 }

@@ -20,5 +20,13 @@ namespace Worktrunk.Diagnostics
         internal const string CommandStopped = nameof(CommandStopped);
         internal const string SpawnFailed = nameof(SpawnFailed);
         internal const string GitOutputUnreadable = nameof(GitOutputUnreadable);
+
+        // Input validation (appended by the input work of issue 9).
+
+        /// <summary>A path parameter (-Path, -Repository, -WorkingDirectory, -FilePath, ...) holds a character no path can contain (NUL; on Windows also the other invalid path characters). Terminating; nothing is done.</summary>
+        internal const string InvalidPath = nameof(InvalidPath);
+
+        /// <summary>An argument for a child process holds a NUL, which a C argv cannot carry (it would be silently cut there). Nothing is started.</summary>
+        internal const string InvalidCommandArgument = nameof(InvalidCommandArgument);
     }
 }

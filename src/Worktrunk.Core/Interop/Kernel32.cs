@@ -196,5 +196,28 @@ namespace Worktrunk.Interop
 
         [DllImport(Lib, SetLastError = true, CharSet = CharSet.Unicode)]
         internal static extern uint GetFileAttributesW(string fileName);
+        // ---- Tether identity (Tether/PathWatch.cs): the watched worktree's volume serial and file index. ----
+        internal const uint FILE_FLAG_BACKUP_SEMANTICS = 0x02000000;
+        internal const uint FILE_FLAG_OPEN_REPARSE_POINT = 0x00200000;
+        internal static readonly IntPtr INVALID_HANDLE_VALUE = new IntPtr(-1);
+
+        /// <summary>52 bytes: the FILETIMEs are pairs of DWORDs, 4-byte aligned (hence Pack = 4).</summary>
+        [StructLayout(LayoutKind.Sequential, Pack = 4)]
+        internal struct BY_HANDLE_FILE_INFORMATION
+        {
+            public uint FileAttributes;
+            public long CreationTime;
+            public long LastAccessTime;
+            public long LastWriteTime;
+            public uint VolumeSerialNumber;
+            public uint FileSizeHigh;
+            public uint FileSizeLow;
+            public uint NumberOfLinks;
+            public uint FileIndexHigh;
+            public uint FileIndexLow;
+        }
+
+        [DllImport(Lib, SetLastError = true)]
+        internal static extern bool GetFileInformationByHandle(IntPtr file, out BY_HANDLE_FILE_INFORMATION information);
     }
 }

@@ -332,5 +332,39 @@ namespace Worktrunk.Interop
         [DllImport(Lib, SetLastError = true)] internal static extern int getsockopt(int fd, int level, int name, byte* value, int* length);
         [DllImport(Lib, SetLastError = true)] internal static extern int getpeername(int fd, byte* addr, int* addrlen);
         [DllImport(Lib, SetLastError = true)] internal static extern int stat(string path, byte* buf);
+
+        // ---- Tether identity ----
+        // For src/Worktrunk.Core/Tether/PathWatch.cs: the watched worktree is identified by device
+        // and inode (struct stat st_dev, st_ino), and pinned by a descriptor opened on it for the
+        // tether's life so its inode number cannot be reused by a directory recreated at the same
+        // path. Names carry a Tether prefix so they cannot collide with other areas' additions.
+        // struct stat: Linux 64-bit (x86-64 and arm64 alike) st_dev u64 at 0, st_ino u64 at 8;
+        // macOS (64-bit inodes) st_dev i32 at 0, st_ino u64 at 8; x86-64 macOS needs the
+        // $INODE64 entry points for that layout (the plain symbols are the legacy 32-bit one).
+
+        /// <summary>open flags for the pin: Linux O_PATH | O_NOFOLLOW | O_CLOEXEC (O_PATH needs no read permission and opens a final symlink itself); macOS O_EVTONLY | O_NOFOLLOW | O_CLOEXEC (does not keep a volume from unmounting).</summary>
+        internal static int TetherPinFlags => Platform.IsMacOS
+            ? 0x8000 | TetherNoFollowFlag | O_CLOEXEC
+            : 0x200000 | TetherNoFollowFlag | O_CLOEXEC;
+
+        /// <summary>O_NOFOLLOW: Linux x86-64 0x20000, Linux arm/arm64 0x8000, macOS 0x100.</summary>
+        internal static int TetherNoFollowFlag => Platform.IsMacOS ? 0x100
+            : RuntimeInformation.ProcessArchitecture == Architecture.Arm64 || RuntimeInformation.ProcessArchitecture == Architecture.Arm ? 0x8000 : 0x20000;
+
+        [DllImport(Lib, EntryPoint = "open", SetLastError = true)] internal static extern int TetherOpen(string path, int flags);
+        [DllImport(Lib, EntryPoint = "fstat", SetLastError = true)] internal static extern int TetherFstat(int fd, byte* buf);
+        [DllImport(Lib, EntryPoint = "fstat$INODE64", SetLastError = true)] internal static extern int TetherFstatInode64(int fd, byte* buf);
+        [DllImport(Lib, EntryPoint = "lstat$INODE64", SetLastError = true)] internal static extern int TetherLstatInode64(string path, byte* buf);
+
+        // Tether logs (Tether/TetherLogFile.cs) are created 0600 from birth: mkstemp creates a
+        // file O_EXCL with mode 0600 (not variadic, unlike open, whose mode argument P/Invoke
+        // cannot pass on Apple arm64); it is then renamed into place without replacing anything.
+        // Appends open an existing log only (no O_CREAT), so a deleted log is never recreated
+        // with the umask's mode.
+
+        /// <summary>O_APPEND: Linux 0x400, macOS 0x8.</summary>
+        internal static int TetherAppendFlag => Platform.IsMacOS ? 0x8 : 0x400;
+
+        [DllImport(Lib, EntryPoint = "mkstemp", SetLastError = true)] internal static extern int TetherMkstemp(byte* template);
     }
 }

@@ -40,6 +40,19 @@ namespace Worktrunk.Processes
     /// <summary>posix_spawn wrapper used by every Unix child Worktrunk starts.</summary>
     internal static unsafe class UnixSpawn
     {
+        private static void RefuseNul(SpawnOptions options)
+        {
+            var words = new List<string> { options.FileName, options.Argv0 ?? string.Empty, options.WorkingDirectory ?? string.Empty };
+            words.AddRange(options.Arguments);
+            foreach (var w in words)
+            {
+                if (w.IndexOf('\0') >= 0)
+                {
+                    throw new WorktrunkException(ErrorIds.InvalidCommandArgument, ErrorKind.InvalidArgument, "Cannot start the command: its program, an argument or its working directory contains a NUL character, which a C string cannot carry (it would be cut there); nothing was started.", options.FileName);
+                }
+            }
+        }
+
         private static int OCreat => Platform.IsMacOS ? 0x200 : 0x40;
 
         private static int OAppend => Platform.IsMacOS ? 0x8 : 0x400;
@@ -49,6 +62,9 @@ namespace Worktrunk.Processes
         /// <summary>Starts the child; throws <see cref="WorktrunkException"/> (CommandNotFound or SpawnFailed) when it cannot.</summary>
         internal static SpawnedChild Spawn(SpawnOptions options)
         {
+            // A C string ends at its first NUL: a NUL in the program, an argument or the working
+            // directory would run something other than what was asked. Refuse, start nothing.
+            RefuseNul(options);
             var env = BuildEnvironment(options.Environment);
             var path = ExecutableLocator.Resolve(options.FileName, LookupPath(env), options.WorkingDirectory)
                 ?? throw new WorktrunkException(ErrorIds.CommandNotFound, ErrorKind.ObjectNotFound, $"Cannot find '{options.FileName}' on PATH.", options.FileName);

@@ -109,16 +109,13 @@ namespace Worktrunk.Tether
             return s.Length == 0 ? "tether" : s;
         }
 
-        /// <summary>Creates (claims) the log file and returns its path.</summary>
+        /// <summary>Creates (claims) the log file, mode 0600 on Unix from birth (TetherLogFile), and returns its path.</summary>
         internal static string CreateLog(TetherSpec spec, string? commonDir, DateTimeOffset now)
         {
             if (commonDir == null)
             {
                 var shared = Path.Combine(spec.WatchedPath, ".wt-tether.log");
-                using (new FileStream(shared, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-                {
-                }
-
+                TetherLogFile.CreateOrUse(shared);
                 return shared;
             }
 
@@ -128,16 +125,14 @@ namespace Worktrunk.Tether
             for (var n = 1; ; n++)
             {
                 var candidate = Path.Combine(dir, n == 1 ? name + ".log" : name + "-" + n.ToString(CultureInfo.InvariantCulture) + ".log");
-                try
+                if (TetherLogFile.TryCreateNew(candidate))
                 {
-                    using (new FileStream(candidate, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-                    {
-                    }
-
                     return candidate;
                 }
-                catch (IOException) when (File.Exists(candidate) && n < 1000)
+
+                if (n >= 1000)
                 {
+                    throw new IOException($"Cannot create a tether log in {Printable.Quote(dir)}: 1000 names are taken.");
                 }
             }
         }
@@ -145,11 +140,14 @@ namespace Worktrunk.Tether
         /// <summary>Starts a detached supervisor for <paramref name="spec"/> and waits (bounded) until its command runs.</summary>
         internal static WtTether Launch(TetherSpec spec, string? commonDir, string host, string manifestPath, TimeSpan handshakeTimeout, IDiagnosticSink sink, CancellationToken cancellation)
         {
+            // The worktree as it is now: the supervisor starts nothing if the path names another
+            // file by the time it comes up (removed and recreated in between).
+            var worktreeIdentity = PathWatch.TryIdentify(spec.WatchedPath, out var now, out _) ? now : (FileIdentity?)null;
             var logPath = CreateLog(spec, commonDir, DateTimeOffset.Now);
             var statePath = logPath + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".state";
-            var detached = spec.WithDetachFiles(logPath, statePath);
+            var detached = spec.WithDetachFiles(logPath, statePath, worktreeIdentity);
             var argv = new List<string> { "-NoProfile", "-NonInteractive", "-Command", SupervisorScript(manifestPath, detached.Encode()) };
-            sink.Verbose($"Detaching a supervisor: {CommandLine.Format(host, new[] { "-NoProfile", "-NonInteractive", "-Command", "..." })}; log {logPath}");
+            sink.Verbose($"Detaching a supervisor: {CommandLine.Format(host, new[] { "-NoProfile", "-NonInteractive", "-Command", "..." })}; log {Printable.Quote(logPath)}");
 
             var supervisor = Platform.IsWindows ? LaunchWindows(host, argv, logPath) : LaunchUnix(host, argv, logPath, sink);
             var identity = ProcessTable.HasProcFs ? ProcessTable.ReadStat(supervisor)?.StartTime : null;
@@ -238,12 +236,12 @@ namespace Worktrunk.Tether
                         return last;
                     }
 
-                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, "The tether supervisor exited before its command started." + LogTail(logPath), logPath, "See the log " + logPath + ".");
+                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, "The tether supervisor exited before its command started." + LogTail(logPath), logPath, "See the log " + Printable.Quote(logPath) + ".");
                 }
 
                 if (clock.Elapsed > timeout)
                 {
-                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.OperationTimeout, $"The tether supervisor did not report within {timeout.TotalSeconds:0} s; it was stopped." + LogTail(logPath), logPath, "See the log " + logPath + ".");
+                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.OperationTimeout, $"The tether supervisor did not report within {timeout.TotalSeconds:0} s; it was stopped." + LogTail(logPath), logPath, "See the log " + Printable.Quote(logPath) + ".");
                 }
 
                 if (cancellation.WaitHandle.WaitOne(20))
@@ -289,7 +287,7 @@ namespace Worktrunk.Tether
                 if (!Kernel32.CreateProcessW(host, new StringBuilder(commandLine), IntPtr.Zero, IntPtr.Zero, true, flags | Kernel32.CREATE_BREAKAWAY_FROM_JOB, IntPtr.Zero, null, ref startup, out var pi) &&
                     !Kernel32.CreateProcessW(host, new StringBuilder(commandLine), IntPtr.Zero, IntPtr.Zero, true, flags, IntPtr.Zero, null, ref startup, out pi))
                 {
-                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, $"Cannot launch the tether supervisor {host}: Windows error {Marshal.GetLastWin32Error()}.", host);
+                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, $"Cannot launch the tether supervisor {Printable.Quote(host)}: Windows error {Marshal.GetLastWin32Error()}.", host);
                 }
 
                 Kernel32.CloseHandle(pi.hThread);

@@ -1,7 +1,5 @@
 using System;
 using System.Globalization;
-using System.IO;
-using System.Text;
 using Worktrunk.Diagnostics;
 
 namespace Worktrunk.Tether
@@ -10,11 +8,11 @@ namespace Worktrunk.Tether
     /// The diagnostic sink of a detached supervisor: its own lines go to the same log as the
     /// command's output, prefixed "[wt-tether &lt;UTC time&gt;]". Appends (O_APPEND), so lines
     /// interleave with the command's output but are never torn. Write failures are ignored: a
-    /// full disk must not stop a teardown.
+    /// full disk must not stop a teardown. The log is never created here (TetherDetach made it
+    /// 0600), and each message stays one line (control characters escaped).
     /// </summary>
     internal sealed class TetherLog : IDiagnosticSink
     {
-        private static readonly Encoding s_utf8 = new UTF8Encoding(false);
         private readonly string? _path;
 
         internal TetherLog(string? path)
@@ -39,13 +37,8 @@ namespace Worktrunk.Tether
                 return;
             }
 
-            try
-            {
-                File.AppendAllText(_path, "[wt-tether " + DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) + "] " + message + "\n", s_utf8);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-            }
+            // One line per message: a file name with a newline in it must not start a fake log line.
+            TetherLogFile.Append(_path, "[wt-tether " + DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) + "] " + Printable.OneLine(message) + "\n");
         }
     }
 }

@@ -4,8 +4,9 @@
 // command could have been seen running, so nothing of the tree that Worktrunk can reach is
 // left: after the command exits on its own (final sweep of its group), after the watched path
 // is removed, and after cancellation (Ctrl+C, a stopped pipeline, SIGTERM to a supervisor).
-// Data safety: the watched path counts as removed only when PathWatch says Removed; an
-// inaccessible path is "still there" and is reported once as a warning.
+// Data safety: the watched path counts as removed only when PathWatch says Removed, or Replaced
+// (another file now stands at the path: the worktree was removed and something recreated
+// there); an inaccessible path is "still there" and is reported once as a warning.
 // Timing: the path is checked every 250 ms (first check at once); the command's exit is polled
 // every 25 ms; cancellation wakes the loop immediately. No filesystem watcher is registered.
 
@@ -56,6 +57,7 @@ namespace Worktrunk.Tether
             var clock = Stopwatch.StartNew();
             var nextProbe = TimeSpan.Zero;
             var warned = false;
+            var shown = Printable.Quote(watchedPath);
             WtTetherEndReason reason;
             while (true)
             {
@@ -63,10 +65,11 @@ namespace Worktrunk.Tether
                 {
                     // A command that dies because its worktree vanished under it ended because of
                     // the removal, whichever of the two the loop noticed first.
-                    reason = probe() == WatchedPathState.Removed ? WtTetherEndReason.WorktreeRemoved : WtTetherEndReason.Exited;
+                    var last = probe();
+                    reason = last == WatchedPathState.Removed || last == WatchedPathState.Replaced ? WtTetherEndReason.WorktreeRemoved : WtTetherEndReason.Exited;
                     sink.Verbose(reason == WtTetherEndReason.Exited
                         ? $"The command exited; sweeping process group {tree.ProcessGroupId}."
-                        : $"The command exited and '{watchedPath}' is gone; sweeping process group {tree.ProcessGroupId}.");
+                        : $"The command exited and {shown} is gone; sweeping process group {tree.ProcessGroupId}.");
                     break;
                 }
 
@@ -80,17 +83,19 @@ namespace Worktrunk.Tether
                 if (clock.Elapsed >= nextProbe)
                 {
                     var state = probe();
-                    if (state == WatchedPathState.Removed)
+                    if (state == WatchedPathState.Removed || state == WatchedPathState.Replaced)
                     {
                         reason = WtTetherEndReason.WorktreeRemoved;
-                        sink.Verbose($"'{watchedPath}' is gone; tearing down process group {tree.ProcessGroupId} (grace {grace.TotalSeconds:0.###} s).");
+                        sink.Verbose(state == WatchedPathState.Removed
+                            ? $"{shown} is gone; tearing down process group {tree.ProcessGroupId} (grace {grace.TotalSeconds:0.###} s)."
+                            : $"{shown} is no longer the worktree this tether started on (it was removed and something else now stands at that path); tearing down process group {tree.ProcessGroupId} (grace {grace.TotalSeconds:0.###} s).");
                         break;
                     }
 
                     if (state == WatchedPathState.Inaccessible && !warned)
                     {
                         warned = true;
-                        sink.Warning($"Cannot check '{watchedPath}' (permission or I/O error); treating it as still there.");
+                        sink.Warning($"Cannot check {shown} (permission or I/O error); treating it as still there.");
                     }
 
                     nextProbe = clock.Elapsed + pollInterval;

@@ -15,9 +15,9 @@ namespace Worktrunk.Tether
     /// </summary>
     internal sealed class TetherSpec
     {
-        private const string Magic = "wt-tether-spec/1";
+        private const string Magic = "wt-tether-spec/2";
 
-        internal TetherSpec(string fileName, IReadOnlyList<string> arguments, string workingDirectory, string watchedPath, TimeSpan gracePeriod, string? logPath = null, string? statePath = null)
+        internal TetherSpec(string fileName, IReadOnlyList<string> arguments, string workingDirectory, string watchedPath, TimeSpan gracePeriod, string? logPath = null, string? statePath = null, FileIdentity? watchedIdentity = null)
         {
             if (string.IsNullOrEmpty(fileName))
             {
@@ -31,6 +31,7 @@ namespace Worktrunk.Tether
             GracePeriod = gracePeriod < TimeSpan.Zero ? TimeSpan.Zero : gracePeriod;
             LogPath = string.IsNullOrEmpty(logPath) ? null : logPath;
             StatePath = string.IsNullOrEmpty(statePath) ? null : statePath;
+            WatchedIdentity = watchedIdentity;
         }
 
         /// <summary>The default bounded wait between SIGTERM and SIGKILL.</summary>
@@ -55,12 +56,15 @@ namespace Worktrunk.Tether
         /// <summary>Detached supervisors only: where they report their process ids (or a start failure) to the launching session.</summary>
         internal string? StatePath { get; }
 
+        /// <summary>Detached supervisors only: the identity of the watched worktree when Start-WtTether ran (the supervisor refuses to start the command if the path names another file by then), or null.</summary>
+        internal FileIdentity? WatchedIdentity { get; }
+
         /// <summary>The command line for people (POSIX quoting).</summary>
         internal string Display => CommandLine.Format(FileName, Arguments);
 
-        /// <summary>A copy with a log and a state file, for a detached supervisor.</summary>
-        internal TetherSpec WithDetachFiles(string logPath, string statePath) =>
-            new TetherSpec(FileName, Arguments, WorkingDirectory, WatchedPath, GracePeriod, logPath, statePath);
+        /// <summary>A copy with a log, a state file and the worktree's identity now, for a detached supervisor.</summary>
+        internal TetherSpec WithDetachFiles(string logPath, string statePath, FileIdentity? watchedIdentity = null) =>
+            new TetherSpec(FileName, Arguments, WorkingDirectory, WatchedPath, GracePeriod, logPath, statePath, watchedIdentity);
 
         /// <summary>The opaque, shell-safe token (characters A-Z a-z 0-9 + / = only).</summary>
         internal string Encode()
@@ -79,6 +83,7 @@ namespace Worktrunk.Tether
             Field(sb, GracePeriod.Ticks.ToString(CultureInfo.InvariantCulture));
             Field(sb, LogPath ?? string.Empty);
             Field(sb, StatePath ?? string.Empty);
+            Field(sb, WatchedIdentity == null ? string.Empty : WatchedIdentity.Value.Device.ToString(CultureInfo.InvariantCulture) + "," + WatchedIdentity.Value.Index.ToString(CultureInfo.InvariantCulture));
             return Convert.ToBase64String(new UTF8Encoding(false).GetBytes(sb.ToString()));
         }
 
@@ -122,6 +127,21 @@ namespace Worktrunk.Tether
 
             var log = Next(text, ref position);
             var state = Next(text, ref position);
+            var identityText = Next(text, ref position);
+            FileIdentity? identity = null;
+            if (identityText.Length > 0)
+            {
+                var comma = identityText.IndexOf(',');
+                if (comma < 0 ||
+                    !ulong.TryParse(identityText.Substring(0, comma), NumberStyles.None, CultureInfo.InvariantCulture, out var device) ||
+                    !ulong.TryParse(identityText.Substring(comma + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
+                    throw Invalid("the worktree identity is not two numbers", null);
+                }
+
+                identity = new FileIdentity(device, index);
+            }
+
             if (position != text.Length)
             {
                 throw Invalid("it has trailing data", null);
@@ -132,7 +152,7 @@ namespace Worktrunk.Tether
                 throw Invalid("it names no program", null);
             }
 
-            return new TetherSpec(fileName, arguments, workingDirectory, watched, TimeSpan.FromTicks(graceTicks), log, state);
+            return new TetherSpec(fileName, arguments, workingDirectory, watched, TimeSpan.FromTicks(graceTicks), log, state, identity);
         }
 
         private static void Field(StringBuilder sb, string value)

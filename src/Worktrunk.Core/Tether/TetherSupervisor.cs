@@ -34,18 +34,20 @@ namespace Worktrunk.Tether
         private readonly IDiagnosticSink _sink;
         private readonly ITetheredTree _tree;
         private readonly TetherGuardian? _guardian;
+        private readonly PathWatcher _watcher;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly ManualResetEventSlim _done = new ManualResetEventSlim(false);
         private bool _running;
         private bool _finished;
 
-        private TetherSupervisor(TetherSpec spec, IDiagnosticSink sink, ITetheredTree tree, TetherGuardian? guardian)
+        private TetherSupervisor(TetherSpec spec, IDiagnosticSink sink, ITetheredTree tree, TetherGuardian? guardian, PathWatcher watcher)
         {
             _spec = spec;
             _sink = sink;
             _tree = tree;
             _guardian = guardian;
+            _watcher = watcher;
             StartTime = DateTimeOffset.Now;
         }
 
@@ -60,17 +62,50 @@ namespace Worktrunk.Tether
 
         internal DateTimeOffset StartTime { get; }
 
+        /// <summary>The watcher of the worktree (identity captured before the command started; its poll count).</summary>
+        internal PathWatcher Watcher => _watcher;
+
+        /// <summary>Test hook: runs on the supervise loop's thread after each look at the worktree, with the look's number (from 1) and what it found; the next look happens only after it returns.</summary>
+        internal Action<int, WatchedPathState>? AfterProbe { get; set; }
+
         /// <summary>Starts the command (and, on Unix, its guardian first). Throws WorktrunkException with nothing left running when the command cannot start.</summary>
         internal static TetherSupervisor Start(TetherSpec spec, IDiagnosticSink sink)
         {
-            sink.Verbose($"{spec.Display}   (in {spec.WorkingDirectory}; tethered to {spec.WatchedPath})");
+            sink.Verbose($"{spec.Display}   (in {Printable.Quote(spec.WorkingDirectory)}; tethered to {Printable.Quote(spec.WatchedPath)})");
+            TetherInput.Check(spec);
             if (!System.IO.Directory.Exists(spec.WorkingDirectory))
             {
                 // posix_spawn would report the failed chdir as ENOENT, which reads like a missing program.
-                throw new WorktrunkException(ErrorIds.PathNotFound, ErrorKind.ObjectNotFound, $"Cannot find the working directory '{spec.WorkingDirectory}'.", spec.WorkingDirectory);
+                throw new WorktrunkException(ErrorIds.PathNotFound, ErrorKind.ObjectNotFound, $"Cannot find the working directory {Printable.Quote(spec.WorkingDirectory)}.", spec.WorkingDirectory);
             }
 
-            var guardian = Platform.IsWindows ? null : TetherGuardian.TryStart(spec.GracePeriod, sink);
+            // The worktree's identity is captured before anything starts: what stands at the path
+            // from now on is compared with it, not merely checked for existence (PathWatch).
+            var watcher = PathWatcher.Capture(spec.WatchedPath);
+            if (spec.WatchedIdentity != null && watcher.Identity != null && watcher.Identity.Value != spec.WatchedIdentity.Value)
+            {
+                // -Detach: the launching session identified the worktree; it was removed and
+                // recreated before this supervisor came up. Nothing starts.
+                watcher.Dispose();
+                throw new WorktrunkException(
+                    ErrorIds.TetherWorktreeReplaced,
+                    ErrorKind.InvalidOperation,
+                    $"The worktree {Printable.Quote(spec.WatchedPath)} was removed and recreated before the tether started ({spec.WatchedIdentity.Value} when Start-WtTether ran, {watcher.Identity.Value} now); the command was not started.",
+                    spec.WatchedPath,
+                    "Start the tether again in the new worktree if that is what you want.");
+            }
+
+            TetherGuardian? guardian;
+            try
+            {
+                guardian = Platform.IsWindows ? null : TetherGuardian.TryStart(spec.GracePeriod, sink);
+            }
+            catch
+            {
+                watcher.Dispose();
+                throw;
+            }
+
             ITetheredTree tree;
             try
             {
@@ -78,6 +113,7 @@ namespace Worktrunk.Tether
             }
             catch
             {
+                watcher.Dispose();
                 guardian?.Release(armed: false);
                 if (guardian != null)
                 {
@@ -95,7 +131,7 @@ namespace Worktrunk.Tether
             }
 
             guardian?.Arm(tree.ProcessGroupId);
-            var supervisor = new TetherSupervisor(spec, sink, tree, guardian);
+            var supervisor = new TetherSupervisor(spec, sink, tree, guardian, watcher);
             try
             {
                 // The sink may throw (a stopping pipeline's Write*): from here on the supervisor
@@ -106,6 +142,9 @@ namespace Worktrunk.Tether
                 }
 
                 sink.Debug($"tethered pid {tree.ProcessId}, process group {tree.ProcessGroupId}");
+                sink.Debug(watcher.Identity == null
+                    ? $"watching {Printable.Quote(spec.WatchedPath)} by existence only (its identity could not be read)"
+                    : $"watching {Printable.Quote(spec.WatchedPath)} as {watcher.Identity.Value}" + (watcher.Pinned ? ", pinned by an open descriptor" : string.Empty));
             }
             catch
             {
@@ -139,7 +178,7 @@ namespace Worktrunk.Tether
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _stop.Token);
                 var outcome = TetherLoop.Run(
                     _tree,
-                    () => PathWatch.Probe(_spec.WatchedPath, out _),
+                    Probe,
                     PathWatch.PollInterval,
                     _spec.GracePeriod,
                     linked.Token,
@@ -203,6 +242,13 @@ namespace Worktrunk.Tether
             }
         }
 
+        private WatchedPathState Probe()
+        {
+            var state = _watcher.Probe();
+            AfterProbe?.Invoke(_watcher.Polls, state);
+            return state;
+        }
+
         private void StopAndWait()
         {
             try
@@ -230,6 +276,7 @@ namespace Worktrunk.Tether
 
             _guardian?.Release(armed: true);
             _tree.Dispose();
+            _watcher.Dispose();
             _done.Set();
         }
     }

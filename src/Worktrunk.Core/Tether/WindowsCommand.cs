@@ -104,7 +104,7 @@ namespace Worktrunk.Tether
                     throw new WorktrunkException(
                         ErrorIds.SpawnFailed,
                         ErrorKind.InvalidArgument,
-                        $"Cannot pass '{a}' to the batch file {resolvedPath} safely: cmd.exe would interpret its special characters.",
+                        $"Cannot pass {Printable.Quote(a)} to the batch file {Printable.Quote(resolvedPath)} safely: cmd.exe would interpret its special characters.",
                         resolvedPath,
                         "Run the program behind the batch file directly (for npm: node with npm-cli.js), or avoid \" % ! & | < > ^ ( ) in its arguments.");
                 }

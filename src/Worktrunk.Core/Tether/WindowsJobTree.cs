@@ -64,7 +64,7 @@ namespace Worktrunk.Tether
                 Environment.GetEnvironmentVariable("PATHEXT"),
                 spec.WorkingDirectory,
                 System.IO.File.Exists)
-                ?? throw new WorktrunkException(ErrorIds.CommandNotFound, ErrorKind.ObjectNotFound, $"Cannot find '{spec.FileName}' on PATH.", spec.FileName);
+                ?? throw new WorktrunkException(ErrorIds.CommandNotFound, ErrorKind.ObjectNotFound, $"Cannot find {Printable.Quote(spec.FileName)} on PATH.", spec.FileName);
             WindowsCommand.Build(path, spec.Arguments, Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe", out var application, out var commandLine);
 
             var job = Kernel32.CreateJobObjectW(IntPtr.Zero, null);

@@ -6,6 +6,7 @@ using Worktrunk.Git;
 using Worktrunk.IO;
 using Worktrunk.PowerShell.Completion;
 using Worktrunk.PowerShell.Internal;
+using Worktrunk.Tether;
 
 namespace Worktrunk.PowerShell.Commands
 {
@@ -96,7 +97,10 @@ namespace Worktrunk.PowerShell.Commands
             var patterns = new List<(string Text, WildcardPattern Pattern, bool Matched)>();
             foreach (var b in Branch)
             {
-                patterns.Add((b, WildcardPattern.Get(b, WildcardOptions.IgnoreCase), false));
+                // Case-sensitive, as git compares ref names on every platform (`git branch --list`
+                // matches patterns case-sensitively unless told -i, even where the filesystem
+                // is case-insensitive): 'Feature*' never selects 'feature-x'.
+                patterns.Add((b, WildcardPattern.Get(b, WildcardOptions.None), false));
             }
 
             foreach (var w in worktrees)
@@ -126,7 +130,7 @@ namespace Worktrunk.PowerShell.Commands
                     WriteError(ErrorMapper.Create(
                         ErrorIds.WorktreeNotFound,
                         ErrorCategory.ObjectNotFound,
-                        $"No worktree has branch '{p.Text}' checked out.",
+                        $"No worktree has branch {Printable.Quote(p.Text)} checked out.",
                         p.Text,
                         "Run Get-WtWorktree to list the worktrees."));
                 }
@@ -156,7 +160,7 @@ namespace Worktrunk.PowerShell.Commands
                     WriteError(ErrorMapper.Create(
                         ErrorIds.WorktreeNotFound,
                         ErrorCategory.ObjectNotFound,
-                        $"'{p}' is not inside any worktree of this repository.",
+                        $"{Printable.Quote(p)} is not inside any worktree of this repository.",
                         p,
                         "Run Get-WtWorktree to list the worktrees."));
                 }

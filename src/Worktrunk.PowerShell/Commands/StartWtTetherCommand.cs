@@ -121,15 +121,35 @@ namespace Worktrunk.PowerShell.Commands
                 ThrowTerminatingError(ErrorMapper.Create(ErrorIds.CommandNotFound, ErrorCategory.InvalidArgument, "The command to tether is empty.", fileName, "Put the command after --: Start-WtTether -- npm run dev"));
             }
 
+            // Input a C argv cannot carry is refused before anything runs (git included), so
+            // nothing is ever started with a silently truncated program or argument.
+            try
+            {
+                TetherInput.CheckText(fileName, arguments);
+            }
+            catch (WorktrunkException e)
+            {
+                ThrowTerminating(e);
+            }
+
             var workingDirectory = ResolveDirectory(WorkingDirectory, nameof(WorkingDirectory));
             if (!Directory.Exists(workingDirectory))
             {
-                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, $"Cannot find directory '{workingDirectory}'.", workingDirectory));
+                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, $"Cannot find directory {Printable.Quote(workingDirectory)}.", workingDirectory));
+            }
+
+            try
+            {
+                TetherInput.CheckProgram(fileName, workingDirectory);
+            }
+            catch (WorktrunkException e)
+            {
+                ThrowTerminating(e);
             }
 
             var (watched, commonDir) = LocateWorktree(workingDirectory);
             var spec = new TetherSpec(fileName, arguments, workingDirectory, watched, GracePeriod);
-            var target = $"{spec.Display} (in {workingDirectory}; tethered to {watched})";
+            var target = $"{spec.Display} (in {Printable.Quote(workingDirectory)}; tethered to {Printable.Quote(watched)})";
             if (!ShouldProcess(target, Detach ? "Start a detached tethered command" : "Start a tethered command"))
             {
                 return;
@@ -209,7 +229,7 @@ namespace Worktrunk.PowerShell.Commands
                 : ExecutableLocator.Resolve(spec.FileName, path, spec.WorkingDirectory);
             if (resolved == null)
             {
-                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.CommandNotFound, ErrorCategory.ObjectNotFound, $"Cannot find '{spec.FileName}' on PATH.", spec.FileName));
+                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.CommandNotFound, ErrorCategory.ObjectNotFound, $"Cannot find {Printable.Quote(spec.FileName)} on PATH.", spec.FileName));
             }
 
             var host = TetherDetach.ResolveHost(Environment.GetEnvironmentVariable(TetherDetach.HostVariable), CurrentExecutable(), path, File.Exists);
@@ -262,7 +282,7 @@ namespace Worktrunk.PowerShell.Commands
                 var repo = RepositoryLocator.Locate(workingDirectory, Git);
                 if (repo.WorkTreeRoot == null)
                 {
-                    Sink.Verbose($"'{workingDirectory}' is in a bare repository or a git directory; watching the directory itself.");
+                    Sink.Verbose($"{Printable.Quote(workingDirectory)} is in a bare repository or a git directory; watching the directory itself.");
                 }
 
                 return (repo.WorkTreeRoot ?? PathUtil.Canonicalize(workingDirectory), repo.CommonDir);
@@ -271,7 +291,7 @@ namespace Worktrunk.PowerShell.Commands
             {
                 // Outside a repository the directory itself is watched: its removal is a subset of
                 // any enclosing worktree's removal, so this never tears down too early.
-                Sink.Verbose($"Not in a git worktree ({e.Message}); watching '{workingDirectory}' itself.");
+                Sink.Verbose($"Not in a git worktree ({Printable.OneLine(e.Message)}); watching {Printable.Quote(workingDirectory)} itself.");
                 return (PathUtil.Canonicalize(workingDirectory), null);
             }
         }

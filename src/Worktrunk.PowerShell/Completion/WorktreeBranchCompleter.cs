@@ -10,7 +10,8 @@ namespace Worktrunk.PowerShell.Completion
 {
     /// <summary>
     /// Completes the branch names of a repository's worktrees (one git call), for the repository
-    /// named by -Repository when it is already typed, else the session's location.
+    /// named by -Repository when it is already typed, else the session's location. Prefixes
+    /// match case-sensitively (git's ref names are case-sensitive on every platform).
     /// </summary>
     public sealed class WorktreeBranchCompleter : IArgumentCompleter
     {
@@ -36,7 +37,9 @@ namespace Worktrunk.PowerShell.Completion
 
                 var git = new GitRunner(NullSink.Instance, default, TimeSpan.FromSeconds(5));
                 var repo = RepositoryLocator.Locate(location!, git);
-                var pattern = WildcardPattern.Get((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+                // Case-sensitive, like -Branch itself and git's ref names: a completion is a
+                // branch that -Branch would match.
+                var pattern = WildcardPattern.Get((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.None);
                 foreach (var w in WorktreeLister.List(repo, git, null))
                 {
                     if (w.Branch != null && pattern.IsMatch(w.Branch))

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Threading;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
+using Worktrunk.Tether;
 
 namespace Worktrunk.PowerShell.Internal
 {
@@ -66,10 +67,16 @@ namespace Worktrunk.PowerShell.Internal
         /// <summary>
         /// The filesystem directory a path names, resolved against the session's location. Null
         /// means the session's current location. Throws a terminating NotAFileSystemPath error
-        /// for other providers (a registry or variable drive).
+        /// for other providers (a registry or variable drive), and a terminating InvalidPath
+        /// error for a path holding a character no path can contain (see <see cref="CheckPathText"/>).
         /// </summary>
         internal string ResolveDirectory(string? path, string parameterName)
         {
+            if (path != null)
+            {
+                CheckPathText(path, parameterName);
+            }
+
             if (string.IsNullOrEmpty(path))
             {
                 var location = SessionState.Path.CurrentLocation;
@@ -78,7 +85,7 @@ namespace Worktrunk.PowerShell.Internal
                     ThrowTerminatingError(ErrorMapper.Create(
                         ErrorIds.NotAFileSystemPath,
                         ErrorCategory.InvalidArgument,
-                        $"The current location '{location.Path}' is not a filesystem path.",
+                        $"The current location {Printable.Quote(location.Path)} is not a filesystem path.",
                         location.Path,
                         "Set-Location to a directory inside a repository, or pass -" + parameterName + "."));
                 }
@@ -94,7 +101,13 @@ namespace Worktrunk.PowerShell.Internal
             }
             catch (Exception e) when (e is ItemNotFoundException || e is DriveNotFoundException || e is ProviderNotFoundException || e is NotSupportedException)
             {
-                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, e.Message, path, inner: e));
+                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, Printable.OneLine(e.Message), path, inner: e));
+                throw;
+            }
+            catch (ArgumentException e)
+            {
+                // The provider's own verdict on a malformed path (PSArgumentException included).
+                ThrowTerminatingError(InvalidPathRecord(path!, parameterName, Printable.OneLine(e.Message), e));
                 throw;
             }
 
@@ -103,11 +116,27 @@ namespace Worktrunk.PowerShell.Internal
                 ThrowTerminatingError(ErrorMapper.Create(
                     ErrorIds.NotAFileSystemPath,
                     ErrorCategory.InvalidArgument,
-                    $"-{parameterName} '{path}' is not a filesystem path (provider {provider.Name}).",
+                    $"-{parameterName} {Printable.Quote(path)} is not a filesystem path (provider {provider.Name}).",
                     path));
             }
 
             return resolved;
+        }
+
+        /// <summary>
+        /// Throws a terminating InvalidPath error when <paramref name="path"/> holds a character
+        /// no path can contain: NUL everywhere (a C path ends there, so the rest would be
+        /// silently dropped), and on Windows also the characters .NET reports as invalid in paths.
+        /// Nothing has been done when it throws.
+        /// </summary>
+        internal void CheckPathText(string path, string parameterName)
+        {
+            var bad = path.IndexOf('\0') >= 0 ? path.IndexOf('\0') : path.IndexOfAny(System.IO.Path.GetInvalidPathChars());
+            if (bad >= 0)
+            {
+                var what = path[bad] == '\0' ? "a NUL character" : $"the character U+{(int)path[bad]:X4}";
+                ThrowTerminatingError(InvalidPathRecord(path, parameterName, $"-{parameterName} {Printable.Quote(path)} contains {what}, which no path can contain.", null));
+            }
         }
 
         /// <summary>The session's current filesystem location, or null when the session is on another provider.</summary>
@@ -116,6 +145,9 @@ namespace Worktrunk.PowerShell.Internal
             var location = SessionState.Path.CurrentLocation;
             return string.Equals(location.Provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase) ? location.ProviderPath : null;
         }
+
+        private static ErrorRecord InvalidPathRecord(string path, string parameterName, string message, Exception? inner) =>
+            ErrorMapper.Create(ErrorIds.InvalidPath, ErrorCategory.InvalidArgument, message, path, "Pass -" + parameterName + " a path without NUL or other characters that paths cannot contain.", inner);
 
         /// <summary>Reports a core failure as a terminating error.</summary>
         internal void ThrowTerminating(WorktrunkException e, object? target = null)

@@ -48,6 +48,27 @@ namespace Worktrunk.Core.Tests.Tether
             TetherLoop.Run(tree, probe, Poll, TimeSpan.FromMilliseconds(1234), token, sink ?? NullSink.Instance, "/wt");
 
         [Fact]
+        public void Replaced_tears_down_as_a_removal_and_says_why_with_the_name_escaped()
+        {
+            var tree = new FakeTree();
+            var n = 0;
+            var sink = new TetherTestSink();
+            var outcome = TetherLoop.Run(tree, () => ++n < 2 ? WatchedPathState.Present : WatchedPathState.Replaced, Poll, TimeSpan.FromMilliseconds(1234), default, sink, "/w/evil\nwarning: forged");
+            Assert.Equal(WtTetherEndReason.WorktreeRemoved, outcome.Reason);
+            Assert.Equal(new[] { "teardown 1234", "collect" }, tree.Calls);
+            Assert.Contains(sink.Messages, m => m.StartsWith("V:\"/w/evil\\nwarning: forged\" is no longer the worktree this tether started on", StringComparison.Ordinal));
+            Assert.DoesNotContain(sink.Messages, m => m.Contains('\n', StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void A_command_that_exits_after_its_worktree_was_replaced_ended_because_of_the_removal()
+        {
+            var tree = new FakeTree { Exited = () => true, Code = 1, Sig = null };
+            var outcome = Run(tree, () => WatchedPathState.Replaced);
+            Assert.Equal(WtTetherEndReason.WorktreeRemoved, outcome.Reason);
+        }
+
+        [Fact]
         public void Removed_tears_down_then_collects()
         {
             var tree = new FakeTree();

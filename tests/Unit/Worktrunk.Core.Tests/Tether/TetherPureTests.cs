@@ -251,6 +251,11 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.Equal(40, (int)Marshal.OffsetOf<Kernel32.JOBOBJECT_BASIC_ACCOUNTING_INFORMATION>(nameof(Kernel32.JOBOBJECT_BASIC_ACCOUNTING_INFORMATION.ActiveProcesses)));
             Assert.Equal(is64 ? 104 : 68, Marshal.SizeOf<Kernel32.STARTUPINFOW>());
             Assert.Equal(is64 ? 24 : 16, Marshal.SizeOf<Kernel32.PROCESS_INFORMATION>());
+
+            // The tether's worktree identity (PathWatch on Windows): DWORD-aligned FILETIMEs.
+            Assert.Equal(52, Marshal.SizeOf<Kernel32.BY_HANDLE_FILE_INFORMATION>());
+            Assert.Equal(28, (int)Marshal.OffsetOf<Kernel32.BY_HANDLE_FILE_INFORMATION>(nameof(Kernel32.BY_HANDLE_FILE_INFORMATION.VolumeSerialNumber)));
+            Assert.Equal(44, (int)Marshal.OffsetOf<Kernel32.BY_HANDLE_FILE_INFORMATION>(nameof(Kernel32.BY_HANDLE_FILE_INFORMATION.FileIndexHigh)));
         }
 
         [Fact]
