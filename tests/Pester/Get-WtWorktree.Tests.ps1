@@ -12,6 +12,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Module Worktrunk -ErrorAction SilentlyContinue
+    Restore-WtSession
 }
 
 Describe 'Get-WtWorktree' {

@@ -26,6 +26,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Module Worktrunk -ErrorAction SilentlyContinue
+    Restore-WtSession
 }
 
 Describe 'Worktrunk module manifest' {

@@ -30,6 +30,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Module Worktrunk -ErrorAction SilentlyContinue
+    Restore-WtSession
 }
 
 Describe 'Remove-WtWorktree' {
