@@ -1,14 +1,98 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Text;
 using Worktrunk.TestSupport;
+using Xunit;
 
 namespace Worktrunk.PowerShell.Tests
 {
-    /// <summary>Runs the Worktrunk.Shell console host (the README's way to use the module without pwsh) as a real process.</summary>
+    /// <summary>
+    /// Runs a console host as a real process: Worktrunk.Shell (the small host over the engine, still the
+    /// child host of the kill tests) or the real pwsh 7.6.9 the repository pins in .config/dotnet-tools.json.
+    /// </summary>
     internal static class ShellRun
     {
+        private static readonly Lazy<string> s_pwshDll = new Lazy<string>(FindPwsh);
+
+        /// <summary>
+        /// pwsh.dll of the pinned PowerShell tool, found through `dotnet pwsh` in the repository (so the tool
+        /// manifest decides the version). Run as `dotnet pwsh.dll` it needs no tool lookup, so a test can
+        /// give it a HOME of its own.
+        /// </summary>
+        internal static string PwshDll => s_pwshDll.Value;
+
+        private static string FindPwsh()
+        {
+            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = RepoPaths.Root, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+            foreach (var a in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-Command", "Join-Path $PSHOME pwsh.dll; $PSVersionTable.PSVersion.ToString()" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var processes = new TestProcesses();
+            using var p = Process.Start(psi)!;
+            processes.Track(p.Id);
+            p.StandardInput.Close();
+            var err = p.StandardError.ReadToEndAsync();
+            var lines = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            p.WaitForExit(120_000);
+            if (!p.HasExited || p.ExitCode != 0 || lines.Length < 2 || !File.Exists(lines[0].Trim()))
+            {
+                throw new InvalidOperationException("`dotnet pwsh` did not start: run `dotnet tool restore` in the repository (.config/dotnet-tools.json pins PowerShell 7.6.9). " + err.Result);
+            }
+
+            Assert.Equal("7.6.9", lines[1].Trim());
+            return lines[0].Trim();
+        }
+
+        /// <summary>Runs the pinned pwsh (-NoProfile -NonInteractive -Command) with <paramref name="environment"/> changes (null removes), bounded at two minutes; its PID is killed at the end if it outlives that.</summary>
+        internal static (int Code, string Stdout, string Stderr) Pwsh(string workingDirectory, string command, IDictionary<string, string?> environment)
+        {
+            Hermetic.Apply();
+            var psi = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+                StandardOutputEncoding = Encoding.UTF8,
+            };
+            foreach (var a in new[] { PwshDll, "-NoProfile", "-NonInteractive", "-Command", command })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            psi.Environment["POWERSHELL_TELEMETRY_OPTOUT"] = "1";
+            psi.Environment["POWERSHELL_UPDATECHECK"] = "Off";
+            foreach (var kv in environment)
+            {
+                if (kv.Value == null)
+                {
+                    psi.Environment.Remove(kv.Key);
+                }
+                else
+                {
+                    psi.Environment[kv.Key] = kv.Value;
+                }
+            }
+
+            using var processes = new TestProcesses();
+            using var p = Process.Start(psi)!;
+            processes.Track(p.Id);
+            p.StandardInput.Close();
+            var err = p.StandardError.ReadToEndAsync();
+            var output = p.StandardOutput.ReadToEndAsync();
+            if (!p.WaitForExit(120_000))
+            {
+                return (-1, output.IsCompleted ? output.Result : string.Empty, "timed out after 2 minutes");
+            }
+
+            return (p.ExitCode, output.Result, err.Result);
+        }
+
         /// <summary>Runs <paramref name="command"/> non-interactively, 200 columns wide, bounded at a minute.</summary>
         internal static (int Code, string Stdout, string Stderr) Run(string workingDirectory, string command) =>
             Run(workingDirectory, new[] { "-NonInteractive", "-Command", command }, new Dictionary<string, string?> { ["COLUMNS"] = "200" }, TimeSpan.FromMinutes(1));
