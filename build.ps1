@@ -112,9 +112,13 @@ switch ($Task) {
         Assert-Dotnet build build/Worktrunk.Package/Worktrunk.Package.csproj -c $Configuration
         Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot 'artifacts/package') -Filter '*.nupkg'
     }
-    'Bench' { Assert-Dotnet run -c Release --project bench/Worktrunk.Benchmarks -- --filter $Filter }
+    'Bench' {
+        # '--' quoted: bare, PowerShell would take it as the end of Assert-Dotnet's own parameters and drop it.
+        Assert-Dotnet run -c Release --project bench/Worktrunk.Benchmarks '--' --filter $Filter
+    }
     'ImportBench' {
         Assert-Dotnet build src/Worktrunk.PowerShell/Worktrunk.PowerShell.csproj -c Release -v q
         & (Join-Path $PSScriptRoot 'bench/Measure-Import.ps1')
+        if ($LASTEXITCODE -ne 0) { throw "bench/Measure-Import.ps1 failed (exit $LASTEXITCODE)" }
     }
 }
