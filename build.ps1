@@ -75,7 +75,7 @@ switch ($Task) {
     'Demo' {
         Assert-Dotnet build src/Worktrunk.PowerShell/Worktrunk.PowerShell.csproj -c $Configuration -v q
         Import-Module (Join-Path $PSScriptRoot 'artifacts/module/Worktrunk/Worktrunk.psd1') -Force
-        foreach ($line in 'Get-WtWorktree', 'Get-WtOrphanDaemon -IncludeLive', 'Invoke-WtFsmonitorSweep -WhatIf', 'Get-Help Remove-WtWorktree -Examples | Select-Object -First 1') {
+        foreach ($line in 'Get-Command -Module Worktrunk', 'Get-WtWorktree', 'Get-WtOrphanDaemon -IncludeLive', 'Invoke-WtFsmonitorSweep -WhatIf') {
             Write-Host "PS $PSScriptRoot> $line" -ForegroundColor Green
             Invoke-Expression $line | Out-Host
         }
