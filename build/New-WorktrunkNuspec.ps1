@@ -7,14 +7,18 @@
     from the imported module's PSModuleInfo (Name, Version, Author, CompanyName, Description,
     Copyright, PrivateData.PSData Tags/ProjectUri/LicenseUri/ReleaseNotes), and the tags are the
     manifest's tags plus PSModule, PSIncludes_Cmdlet, and PSCmdlet_<Name> and PSCommand_<Name>
-    for every exported cmdlet. The package then holds the module folder at its root.
+    for every exported cmdlet. The package then holds the module folder at its root, and the
+    package readme (README.md, named in <readme>).
 
     Run by build/Worktrunk.Package/Worktrunk.Package.csproj through Worktrunk.Shell (no pwsh
     needed), so it uses only Microsoft.PowerShell.Core commands and .NET.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModuleDirectory,
-    [Parameter(Mandatory)] [string] $OutFile
+    [Parameter(Mandatory)] [string] $OutFile,
+
+    # The package readme: packed as README.md at the package root and named in <readme>.
+    [Parameter(Mandatory)] [string] $ReadmeFile
 )
 
 $ErrorActionPreference = 'Stop'
@@ -49,6 +53,7 @@ try {
     if ($psData['LicenseUri']) { $metadata['licenseUrl'] = [string]$psData['LicenseUri'] }
     if ($psData['ProjectUri']) { $metadata['projectUrl'] = [string]$psData['ProjectUri'] }
     if ($psData['IconUri']) { $metadata['iconUrl'] = [string]$psData['IconUri'] }
+    $metadata['readme'] = 'README.md'
 
     $ns = 'http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd'
     $settings = [System.Xml.XmlWriterSettings]::new()
@@ -69,6 +74,10 @@ try {
         $writer.WriteStartElement('file', $ns)
         $writer.WriteAttributeString('src', '**/*')
         $writer.WriteAttributeString('target', '')
+        $writer.WriteEndElement()
+        $writer.WriteStartElement('file', $ns)
+        $writer.WriteAttributeString('src', [System.IO.Path]::GetFullPath($ReadmeFile))
+        $writer.WriteAttributeString('target', 'README.md')
         $writer.WriteEndElement()
         $writer.WriteEndElement()
         $writer.WriteEndElement()

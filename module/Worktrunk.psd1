@@ -1,6 +1,7 @@
 #
-# Module manifest for Worktrunk. The build stamps {{ModuleVersion}} from Directory.Build.props
-# (the one place the version lives) into the laid-out copy under artifacts/module/Worktrunk/.
+# Module manifest for Worktrunk. The build fills in the version from Directory.Build.props (the one
+# place the version lives) and the release notes from that version's entry in CHANGELOG.md, in the
+# laid-out copy under artifacts/module/Worktrunk/.
 #
 @{
     RootModule           = 'Worktrunk.PowerShell.dll'
@@ -35,7 +36,7 @@
             Tags         = @('git', 'worktree', 'fsmonitor', 'process-group', 'agents', 'PSEdition_Core', 'PSEdition_Desktop', 'Linux', 'MacOS', 'Windows')
             LicenseUri   = 'https://github.com/worktrunk/worktrunk-powershell/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/worktrunk/worktrunk-powershell'
-            ReleaseNotes = 'See CHANGELOG.md.'
+            ReleaseNotes = '{{ReleaseNotes}}'
         }
     }
 }

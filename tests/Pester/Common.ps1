@@ -1,10 +1,25 @@
 # Shared setup for the Pester specs: hermetic git and throwaway repositories.
-# Dot-sourced from BeforeAll blocks; needs only git on PATH.
+# Dot-sourced from each spec file's BeforeAll; needs only git on PATH.
+
+# Every environment variable Initialize-WtHermeticGit sets or clears; Restore-WtSession puts each back.
+$script:WtHermeticVariables = @(
+    'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL',
+    'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'GIT_AUTHOR_DATE', 'GIT_COMMITTER_DATE',
+    'GIT_TERMINAL_PROMPT', 'LC_ALL', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR'
+)
 
 function Initialize-WtHermeticGit {
-    # System and global git config shut out, a fixed identity and dates, no prompts (tests/Unit GitSandbox does the same).
-    # An empty file rather than /dev/null, so the same line works on Windows.
-    $script:WtEmptyGitConfig = [System.IO.Path]::GetTempFileName()
+    # Call from a spec file's top-level BeforeAll; pair with Restore-WtSession in its AfterAll.
+    # Saves the session as found (the variables below and the location), then shuts out system and
+    # global git config, fixes identity, dates and locale, no prompts (tests/Unit GitSandbox does the
+    # same). The empty global config lives in $TestDrive, which Pester deletes after the file.
+    $script:WtSavedLocation = Get-Location
+    $script:WtSavedEnvironment = @{}
+    foreach ($name in $script:WtHermeticVariables) {
+        $script:WtSavedEnvironment[$name] = [System.Environment]::GetEnvironmentVariable($name)
+    }
+    $script:WtEmptyGitConfig = Join-Path $TestDrive 'empty.gitconfig'
+    Set-Content -LiteralPath $script:WtEmptyGitConfig -Value '' -NoNewline
     $env:GIT_CONFIG_NOSYSTEM = '1'
     $env:GIT_CONFIG_GLOBAL = $script:WtEmptyGitConfig
     $env:GIT_AUTHOR_NAME = 'Worktrunk Test'
@@ -20,11 +35,28 @@ function Initialize-WtHermeticGit {
     }
 }
 
+function Restore-WtSession {
+    # Puts back what Initialize-WtHermeticGit found: every variable (unset ones unset again) and the
+    # location (the specs move into $TestDrive, which Pester deletes after the file).
+    foreach ($name in $script:WtHermeticVariables) {
+        $value = $script:WtSavedEnvironment[$name]
+        # Not SetEnvironmentVariable($name, $null): PowerShell passes $null to a string parameter as ''.
+        if ($null -eq $value) { Remove-Item -LiteralPath "Env:$name" -ErrorAction SilentlyContinue }
+        else { Set-Item -LiteralPath "Env:$name" -Value $value }
+    }
+    if ($script:WtSavedLocation) {
+        Set-Location -LiteralPath $script:WtSavedLocation.Path
+    }
+}
+
 function Invoke-WtGit {
     # Invoke-WtGit <directory> <git arguments...>: runs git there and throws on a non-zero exit.
     # A plain function on purpose: every argument after the directory (-q, -b, --bare...) reaches git
     # verbatim, where an advanced function would try to bind them as its own parameters.
-    $directory, $arguments = $args
+    # @(...) keeps $arguments an array even for one argument: splatting a lone string would pass
+    # its characters as separate arguments (git for-each-ref became git f o r ...).
+    $directory = $args[0]
+    $arguments = @($args | Select-Object -Skip 1)
     $output = & git -C $directory @arguments 2>&1
     if ($LASTEXITCODE -ne 0) {
         throw "git $($arguments -join ' ') failed in ${directory}: $output"
@@ -38,7 +70,7 @@ function New-WtTestRepository {
         [string] $Name = 'repo',
         [switch] $Bare
     )
-    $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N').Substring(0, 8))
+    $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N').Substring(0, 4))
     New-Item -ItemType Directory -Path $root | Out-Null
     $root = (Resolve-Path -LiteralPath $root).ProviderPath
     $seedName = $Name

@@ -35,6 +35,11 @@ BeforeAll {
         $psi.ArgumentList.Add('exec -a git "$0" fsmonitor--daemon run')
         $psi.ArgumentList.Add($script:StandIn)
         $socket = if ($GitDir) { Join-Path $GitDir 'fsmonitor--daemon.ipc' } else { $null }
+        # sun_path holds 108 bytes with its NUL: a longer path cannot be bound. $TestDrive is long (a GUID
+        # under the temp folder), so the branches here, which name the worktrees' git dirs, stay short.
+        if ($socket -and [System.Text.Encoding]::UTF8.GetByteCount($socket) -gt 107) {
+            throw "Socket path over the 107-byte Unix limit ($([System.Text.Encoding]::UTF8.GetByteCount($socket)) bytes): $socket"
+        }
         if ($socket) { $psi.Environment['WT_STANDIN_SOCKET'] = $socket }
         $psi.Environment['WT_STANDIN_MODE'] = $Mode
         $psi.Environment['DOTNET_EnableDiagnostics'] = '0'
@@ -70,6 +75,7 @@ AfterAll {
         if (-not $p.HasExited) { $p.Kill(); $null = $p.WaitForExit(10000) }
     }
     Remove-Module Worktrunk -ErrorAction SilentlyContinue
+    Restore-WtSession
 }
 
 Describe 'fsmonitor daemon cmdlets' -Skip:$IsWindows {
@@ -136,7 +142,7 @@ Describe 'fsmonitor daemon cmdlets' -Skip:$IsWindows {
     }
 
     It 'kills an orphan that ignores SIGTERM after -TimeoutSec' {
-        $d = New-WtOrphan -Repository $script:Repo -Branch 'stubborn' -Mode 'ignore-term'
+        $d = New-WtOrphan -Repository $script:Repo -Branch 'stub' -Mode 'ignore-term'
         (Stop-WtDaemon -ProcessId $d.ProcessId -TimeoutSec 0.3).Outcome | Should -Be 'Killed'
     }
 
@@ -154,7 +160,7 @@ Describe 'fsmonitor daemon cmdlets' -Skip:$IsWindows {
     }
 
     It 'Invoke-WtFsmonitorSweep -WhatIf changes nothing' {
-        $d = New-WtOrphan -Repository $script:Repo -Branch 'sweep-whatif'
+        $d = New-WtOrphan -Repository $script:Repo -Branch 'sww'
         $old = Join-Path $script:Repo ".git/wt/trash/app-$([DateTimeOffset]::UtcNow.AddDays(-2).ToUnixTimeSeconds())"
         New-Item -ItemType Directory -Path $old -Force | Out-Null
 

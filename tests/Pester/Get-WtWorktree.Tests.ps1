@@ -12,6 +12,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Module Worktrunk -ErrorAction SilentlyContinue
+    Restore-WtSession
 }
 
 Describe 'Get-WtWorktree' {
@@ -139,7 +140,8 @@ Describe 'Get-WtWorktree' {
 
         $text = Get-WtWorktree | Out-String -Width 300
 
-        $text | Should -Match 'Current\s+Branch\s+Head\s+State\s+Path'
+        $text | Should -Match '(?m)^Branch\s+State\s+Path\s*$'
+        $text | Should -Match '(?m)^main\s+current, main\s+/'
         $text | Should -Match 'feature/view'
     }
 }

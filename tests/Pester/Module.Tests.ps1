@@ -26,6 +26,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Module Worktrunk -ErrorAction SilentlyContinue
+    Restore-WtSession
 }
 
 Describe 'Worktrunk module manifest' {
@@ -91,7 +92,12 @@ Describe 'Worktrunk help' {
 
         $common = [System.Management.Automation.Cmdlet]::CommonParameters
         $documented = @($help.parameters.parameter)
-        foreach ($parameter in (Get-Command $name).Parameters.Values | Where-Object { $common -notcontains $_.Name }) {
+        # DontShow parameters (Start-WtTether -SupervisorSpec, the detached supervisor's entry) are internal: not in the help.
+        $shown = (Get-Command $name).Parameters.Values | Where-Object {
+            $common -notcontains $_.Name -and
+            @($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and -not $_.DontShow }).Count -gt 0
+        }
+        foreach ($parameter in $shown) {
             $doc = $documented | Where-Object { $_.name -eq $parameter.Name }
             $doc | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) of $name needs help"
             ($doc.description.Text -join "`n") | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) of $name needs a description"
@@ -105,6 +111,10 @@ Describe 'Worktrunk help' {
             ForEach-Object { $_.BaseName } |
             Sort-Object)
         ($pages -join ', ') | Should -Be ($script:Exported -join ', ')
+    }
+
+    It 'keeps the internal -SupervisorSpec out of Start-WtTether''s help' {
+        (Get-Help Start-WtTether -Full | Out-String -Width 200) | Should -Not -Match 'SupervisorSpec'
     }
 
     It 'finds about_Worktrunk' {
@@ -129,6 +139,60 @@ Describe 'Tab completion' {
         }
         finally {
             Pop-Location
+        }
+    }
+}
+
+Describe 'What a console shows' {
+    BeforeAll {
+        $script:ViewRepo = New-WtTestRepository
+        $script:ViewWorktree = Add-WtTestWorktree -Repository $script:ViewRepo -Branch 'agent/fix-the-login-page-redirect-loop'
+    }
+
+    AfterEach {
+        Set-Location -LiteralPath $TestDrive
+    }
+
+    It 'renders Get-WtWorktree in 80 columns with Branch, State and Path, and whole paths' {
+        Set-Location -LiteralPath $script:ViewWorktree
+        foreach ($width in 80, 120) {
+            $lines = (Get-WtWorktree | Out-String -Width $width) -split "`n" | ForEach-Object { $_.TrimEnd("`r") }
+            $lines | Where-Object { $_.Length -gt $width } | Should -BeNullOrEmpty -Because "no line may be wider than $width"
+            $lines | Where-Object { $_ -match '^Branch\s+State\s+Path\s*$' } | Should -HaveCount 1
+            ($lines -join '') | Should -Not -Match '…'
+            # The path column, wrapped or not, holds each worktree's whole path.
+            $start = ($lines | Where-Object { $_ -match '^Branch\s+State\s+Path' } | Select-Object -First 1).IndexOf('Path')
+            $column = ($lines | Where-Object { $_.Length -gt $start } | ForEach-Object { $_.Substring($start).Trim() }) -join ''
+            $column | Should -BeLike "*$($script:ViewWorktree)*"
+        }
+    }
+
+    It 'gives every help example remarks and the one prompt style' {
+        foreach ($name in $script:Exported) {
+            foreach ($example in @((Get-Help -Name $name -Full).examples.example)) {
+                $code = [string]$example.code
+                $code | Should -Match '^PS /src/app[^\s>]*>( |$)' -Because "$name $($example.title.Trim('- '))"
+                foreach ($line in ($code -split "`n" | Where-Object { $_ -like 'PS *' })) {
+                    $line | Should -Match '^PS /src/app[^\s>]*>( |$)'
+                }
+                ($example.remarks.Text -join '').Trim() | Should -Not -BeNullOrEmpty -Because "$name $($example.title.Trim('- ')) needs remarks"
+            }
+        }
+    }
+}
+
+Describe 'Get-WtWorktree -Path with a file' {
+    It 'gives the worktree holding the file (help Example 4)' {
+        $repo = New-WtTestRepository
+        $wt = Add-WtTestWorktree -Repository $repo -Branch 'holder'
+        Set-Content -LiteralPath (Join-Path $wt 'notes.txt') -Value 'x'
+        Set-Location -LiteralPath $repo
+        try {
+            (Get-WtWorktree -Path ./README.md).Branch | Should -Be 'main'
+            (Get-WtWorktree -Path (Join-Path $wt 'notes.txt')).Branch | Should -Be 'holder'
+        }
+        finally {
+            Set-Location -LiteralPath $TestDrive
         }
     }
 }

@@ -20,18 +20,19 @@ BeforeAll {
 
     # Every file (path, size, hash, time), every directory, every ref and the registrations: what a refusal must not change.
     function Get-Snapshot($Sandbox) {
-        # The removal lock (<common>/wt/remove.lock, and its folder) is left out: a refusal at the
-        # last-moment gate is made under it. Everything else must be exactly as it was.
-        $files = Get-ChildItem -LiteralPath $Sandbox.Root -Recurse -Force -File | Where-Object { $_.FullName -notlike '*/.git/wt/remove.lock' } | Sort-Object FullName | ForEach-Object {
+        # A refusal adds nothing, not even a lock file: the removal lock is flock(2) on the common
+        # directory itself (Removal/RemovalLock.cs).
+        $files = Get-ChildItem -LiteralPath $Sandbox.Root -Recurse -Force -File | Sort-Object FullName | ForEach-Object {
             '{0} {1} {2} {3}' -f $_.FullName, $_.Length, (Get-FileHash -LiteralPath $_.FullName).Hash, $_.LastWriteTimeUtc.Ticks
         }
-        $dirs = Get-ChildItem -LiteralPath $Sandbox.Root -Recurse -Force -Directory | Where-Object { $_.FullName -notlike '*/.git/wt' } | Sort-Object FullName | ForEach-Object FullName
+        $dirs = Get-ChildItem -LiteralPath $Sandbox.Root -Recurse -Force -Directory | Sort-Object FullName | ForEach-Object FullName
         (@($files) + @($dirs) + @(Invoke-WtGit $Sandbox.Repo for-each-ref) + @(Invoke-WtGit $Sandbox.Repo worktree list --porcelain)) -join "`n"
     }
 }
 
 AfterAll {
     Remove-Module Worktrunk -ErrorAction SilentlyContinue
+    Restore-WtSession
 }
 
 Describe 'Remove-WtWorktree' {

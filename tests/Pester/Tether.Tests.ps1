@@ -63,6 +63,7 @@ AfterAll {
         Stop-Process -Id $id -Force -ErrorAction SilentlyContinue
     }
     Remove-Module Worktrunk -ErrorAction SilentlyContinue
+    Restore-WtSession
 }
 
 Describe 'Start-WtTether' -Skip:$IsWindows {
@@ -196,6 +197,8 @@ Describe 'Start-WtTether' -Skip:$IsWindows {
         $t.LogPath | Should -BeLike (Join-Path $script:Repo '.git/wt/logs/tether/*.log')
         Test-WtAlive $t.SupervisorId | Should -BeTrue
 
+        # Out of the worktree first: PowerShell will not delete the directory the session stands in.
+        Set-Location -LiteralPath $script:Repo
         Remove-Item -LiteralPath $script:Worktree -Recurse -Force
         Wait-WtUntil { @($pids | Where-Object { Test-WtAlive $_ }).Count -eq 0 } | Should -BeTrue
         Wait-WtUntil { -not (Test-WtAlive $t.SupervisorId) } | Should -BeTrue

@@ -58,7 +58,7 @@ namespace Worktrunk.PowerShell.Commands
             {
                 var start = Repository != null
                     ? ResolveDirectory(Repository, nameof(Repository))
-                    : _paths.Count > 0 ? _paths[0] : ResolveDirectory(null, nameof(Repository));
+                    : _paths.Count > 0 ? ContainingDirectory.Of(_paths[0]) : ResolveDirectory(null, nameof(Repository));
                 var git = Git;
                 var repo = RepositoryLocator.Locate(start, git);
                 var worktrees = WorktreeLister.List(repo, git, CurrentFileSystemLocation());
@@ -142,7 +142,7 @@ namespace Worktrunk.PowerShell.Commands
             var written = new HashSet<WtWorktree>();
             foreach (var p in _paths)
             {
-                var target = PathUtil.Canonicalize(p);
+                var target = PathUtil.Canonicalize(ContainingDirectory.Of(p));
                 WtWorktree? best = null;
                 var bestLength = -1;
                 foreach (var w in worktrees)

@@ -146,8 +146,8 @@ namespace Worktrunk.PowerShell.Tests
             var (code, stdout, stderr) = ShellRun.Run(sb.RepoPath, "Get-WtWorktree");
             Assert.True(code == 0, stderr);
             var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Matches(@"^Current\s+Branch\s+Head\s+State\s+Path", lines[0]);
-            Assert.Contains(lines, l => l.Contains("@", StringComparison.Ordinal) && l.Contains(" main ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(sb.RepoPath, StringComparison.Ordinal));
+            Assert.Matches(@"^Branch\s+State\s+Path\s*$", lines[0]);
+            Assert.Contains(lines, l => l.StartsWith("main ", StringComparison.Ordinal) && l.Contains(" current, main ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(sb.RepoPath, StringComparison.Ordinal));
             Assert.Contains(lines, l => l.Contains("feature/view", StringComparison.Ordinal) && l.Contains("locked: busy", StringComparison.Ordinal));
             Assert.DoesNotContain("\u001b", stdout, StringComparison.Ordinal);
         }

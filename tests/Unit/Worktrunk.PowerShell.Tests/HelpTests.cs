@@ -106,7 +106,7 @@ namespace Worktrunk.PowerShell.Tests
                 var documented = Items(PSObject.AsPSObject(help.Properties["parameters"]?.Value ?? new object()).Properties["parameter"]?.Value)
                     .ToDictionary(p => p.Properties["name"].Value.ToString()!, p => p, StringComparer.OrdinalIgnoreCase);
                 var command = (CmdletInfo)Assert.Single(ps.Invoke("Get-Command -Name $args[0] -CommandType Cmdlet", name).Output).BaseObject;
-                var actual = command.Parameters.Values.Where(p => !Cmdlet.CommonParameters.Contains(p.Name)).ToList();
+                var actual = command.Parameters.Values.Where(p => !Cmdlet.CommonParameters.Contains(p.Name) && !IsHidden(p)).ToList();
                 foreach (var parameter in actual)
                 {
                     if (!documented.TryGetValue(parameter.Name, out var doc))
@@ -131,6 +131,10 @@ namespace Worktrunk.PowerShell.Tests
 
             Assert.True(problems.Count == 0, string.Join("\n", problems));
         }
+
+/// <summary>A parameter marked DontShow in every set it belongs to: internal, so the help does not document it.</summary>
+        private static bool IsHidden(ParameterMetadata parameter) =>
+            parameter.Attributes.OfType<ParameterAttribute>().Any() && parameter.Attributes.OfType<ParameterAttribute>().All(a => a.DontShow);
 
         /// <summary>The help's required/position/pipelineInput/globbing agree with the cmdlet's attributes.</summary>
         private static IEnumerable<string> MetadataMismatches(string cmdlet, ParameterMetadata parameter, PSObject doc)
@@ -201,11 +205,84 @@ namespace Worktrunk.PowerShell.Tests
                     .Select(i => string.Join(",", Items(i.Properties["parameter"]?.Value).Select(p => p.Properties["name"].Value.ToString()).OrderBy(n => n, StringComparer.OrdinalIgnoreCase)))
                     .OrderBy(s => s, StringComparer.Ordinal)
                     .ToList();
+                // A set made only for internal use (its parameters DontShow) is not shown to users.
                 var sets = command.ParameterSets
+                    .Where(s => !s.Parameters.Any(p => p.Attributes.OfType<ParameterAttribute>().Any(a => a.DontShow && a.ParameterSetName == s.Name)))
                     .Select(s => string.Join(",", s.Parameters.Select(p => p.Name).Where(n => !Cmdlet.CommonParameters.Contains(n)).OrderBy(n => n, StringComparer.OrdinalIgnoreCase)))
                     .OrderBy(s => s, StringComparer.Ordinal)
                     .ToList();
                 Assert.True(sets.SequenceEqual(items), $"{name}: parameter sets [{string.Join("] [", sets)}], help syntax [{string.Join("] [", items)}]");
+            }
+        }
+
+        /// <summary>The one prompt style of the examples: a Unix location in the sample repository (/src/app) or a worktree beside it.</summary>
+        private static readonly Regex Prompt = new Regex(@"^PS /src/app[^\s>]*>( |$)", RegexOptions.CultureInvariant);
+
+        [Fact]
+        public void Every_example_has_remarks_and_uses_the_one_prompt_style()
+        {
+            using var ps = new PowerShellSession();
+            var problems = new List<string>();
+            var checkedExamples = 0;
+            foreach (var name in ExportedCmdlets(ps))
+            {
+                var help = Assert.Single(ps.Invoke("Get-Help -Name $args[0] -Full", name).Output);
+                var examples = Items(PSObject.AsPSObject(help.Properties["examples"]?.Value ?? new object()).Properties["example"]?.Value).ToList();
+                Assert.NotEmpty(examples);
+                foreach (var example in examples)
+                {
+                    checkedExamples++;
+                    var title = (example.Properties["title"]?.Value?.ToString() ?? string.Empty).Trim('-', ' ');
+                    var code = example.Properties["code"]?.Value?.ToString() ?? string.Empty;
+                    var lines = code.Replace("\r", string.Empty).Split('\n');
+                    if (!Prompt.IsMatch(lines[0]))
+                    {
+                        problems.Add($"{name} '{title}': the code does not start with a 'PS /src/app...>' prompt: {lines[0]}");
+                    }
+
+                    foreach (var line in lines.Where(l => l.StartsWith("PS ", StringComparison.Ordinal) && !Prompt.IsMatch(l)))
+                    {
+                        problems.Add($"{name} '{title}': another prompt style: {line}");
+                    }
+
+                    if (Text(example.Properties["remarks"]?.Value).Length == 0)
+                    {
+                        problems.Add($"{name} '{title}': no remarks");
+                    }
+                }
+            }
+
+            Assert.True(checkedExamples >= 6, "fewer examples than cmdlets");
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+
+        [Fact]
+        public void Internal_parameters_stay_out_of_help_and_syntax_and_no_online_link_points_nowhere()
+        {
+            using var ps = new PowerShellSession();
+
+            // Start-WtTether -SupervisorSpec is the detached supervisor's internal entry point.
+            var syntax = ps.Invoke("Get-Help Start-WtTether | Out-String -Width 200").Output.Single().ToString();
+            Assert.Contains("-Detach", syntax, StringComparison.Ordinal);
+            Assert.DoesNotContain("SupervisorSpec", syntax, StringComparison.Ordinal);
+            var full = ps.Invoke("Get-Help Start-WtTether -Full | Out-String -Width 200").Output.Single().ToString();
+            Assert.DoesNotContain("SupervisorSpec", full, StringComparison.Ordinal);
+            var hidden = ps.Invoke("(Get-Command Start-WtTether).Parameters['SupervisorSpec'].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] } | ForEach-Object DontShow");
+            Assert.NotEmpty(hidden.Output);
+            Assert.All(hidden.Output, o => Assert.True((bool)o.BaseObject));
+            // Offered parameters leave it out (PowerShell still completes a DontShow name the user has begun to type).
+            var completion = ps.Invoke("(TabExpansion2 -inputScript 'Start-WtTether -' -cursorColumn 16).CompletionMatches.CompletionText").Output.Select(o => o.ToString()).ToList();
+            Assert.Contains("-Detach", completion);
+            Assert.DoesNotContain("-SupervisorSpec", completion);
+
+            // There is no hosted help page and no Update-Help source yet: no HelpUri, no HelpInfoURI, no
+            // "online version" (Get-Help -Online would open nothing). Set them when a page exists.
+            Assert.All(ps.Invoke("(Get-Module Worktrunk).ExportedCmdlets.Values | ForEach-Object HelpUri").Output, o => Assert.True(string.IsNullOrEmpty(o?.ToString()), "HelpUri " + o));
+            Assert.True(string.IsNullOrEmpty(ps.Invoke("(Get-Module Worktrunk).HelpInfoUri").Output.SingleOrDefault()?.ToString()));
+            foreach (var page in HelpPages())
+            {
+                var online = File.ReadLines(Path.Combine(RepoPaths.Root, "docs", "help", page + ".md")).Single(l => l.StartsWith("online version:", StringComparison.Ordinal));
+                Assert.Equal("online version:", online.TrimEnd());
             }
         }
 

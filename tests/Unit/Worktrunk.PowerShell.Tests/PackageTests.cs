@@ -37,7 +37,9 @@ namespace Worktrunk.PowerShell.Tests
 
         private static string PackagePath()
         {
-            var path = Path.Combine(RepoPaths.Root, "artifacts", "package", $"Worktrunk.{Version}.nupkg");
+            // Release packs into artifacts/package (what ships), another configuration into a folder of its own.
+            var folder = RepoPaths.Configuration == "release" ? Path.Combine(RepoPaths.Root, "artifacts", "package") : Path.Combine(RepoPaths.Root, "artifacts", "package", RepoPaths.Configuration);
+            var path = Path.Combine(folder, $"Worktrunk.{Version}.nupkg");
             Assert.True(File.Exists(path), $"{path} is missing: build/Worktrunk.Package builds it with the solution (dotnet build Worktrunk.sln).");
             return path;
         }
@@ -58,11 +60,19 @@ namespace Worktrunk.PowerShell.Tests
             var module = Directory.GetFiles(RepoPaths.ModuleDir, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(RepoPaths.ModuleDir, f).Replace('\\', '/'))
                 .Append("Worktrunk.nuspec")
+                .Append("README.md")
                 .OrderBy(n => n, StringComparer.Ordinal)
                 .ToList();
             Assert.Equal(module, entries);
-            Assert.Contains("Worktrunk.psd1", entries);
-            Assert.Contains("en-US/Worktrunk.PowerShell.dll-Help.xml", entries);
+
+            // Only the module's files: manifest, assemblies, format views, MAML help, about topic, LICENSE (+ the package readme).
+            var expected = new[]
+            {
+                "LICENSE", "README.md", "Worktrunk.Core.dll", "Worktrunk.Daemon.format.ps1xml", "Worktrunk.PowerShell.dll", "Worktrunk.Removal.format.ps1xml",
+                "Worktrunk.Tether.format.ps1xml", "Worktrunk.Worktree.format.ps1xml", "Worktrunk.nuspec", "Worktrunk.psd1",
+                "en-US/Worktrunk.PowerShell.dll-Help.xml", "en-US/about_Worktrunk.help.txt",
+            };
+            Assert.Equal(expected.OrderBy(n => n, StringComparer.Ordinal), entries);
             Assert.Contains(zip.Entries, e => e.FullName == "[Content_Types].xml");
         }
 
@@ -86,6 +96,14 @@ namespace Worktrunk.PowerShell.Tests
             Assert.Equal(psData["ProjectUri"]!.ToString(), Field("projectUrl"));
             Assert.Equal(psData["LicenseUri"]!.ToString(), Field("licenseUrl"));
             Assert.Equal("false", Field("requireLicenseAcceptance"));
+            Assert.Equal("README.md", Field("readme"));
+
+            // One source for the release notes: this version's CHANGELOG.md entry, in the manifest and the nuspec.
+            var changelog = File.ReadAllText(Path.Combine(RepoPaths.Root, "CHANGELOG.md")).Replace("\r", string.Empty);
+            var entry = System.Text.RegularExpressions.Regex.Match(changelog, $@"(?ms)^## {System.Text.RegularExpressions.Regex.Escape(Version)}[^\n]*\n(.*?)(?=^## |\z)").Groups[1].Value.Trim();
+            Assert.Contains("Get-WtWorktree", entry);
+            Assert.Equal(entry, psData["ReleaseNotes"]!.ToString()!.Replace("\r", string.Empty));
+            Assert.Equal(entry, Field("releaseNotes").Replace("\r", string.Empty));
 
             var tags = Field("tags").Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var cmdlets = module.ExportedCmdlets.Keys.ToList();
@@ -143,6 +161,60 @@ namespace Worktrunk.PowerShell.Tests
             Assert.Contains(lines, l => l.StartsWith("HELP Lists the worktrees", StringComparison.Ordinal));
             Assert.Contains("WT main True Worktrunk.WtWorktree", lines);
             Assert.Contains("WT feature/pkg False Worktrunk.WtWorktree", lines);
+        }
+
+        [Fact]
+        public void In_real_pwsh_the_manifest_passes_Test_ModuleManifest_and_Install_PSResource_from_a_local_repository_then_Import_Module_by_name_works()
+        {
+            using var sb = GitSandbox.Create();
+            sb.AddWorktree("feature/psresource");
+
+            // A HOME of its own: the repository registration, the installed module and PowerShell's
+            // caches land in the sandbox, never in the user's profile.
+            var home = Path.Combine(sb.Root, "home");
+            var feed = Path.Combine(sb.Root, "feed");
+            Directory.CreateDirectory(home);
+            Directory.CreateDirectory(feed);
+            File.Copy(PackagePath(), Path.Combine(feed, Path.GetFileName(PackagePath())));
+            var environment = new Dictionary<string, string?>
+            {
+                ["HOME"] = home,
+                ["XDG_DATA_HOME"] = Path.Combine(home, ".local", "share"),
+                ["XDG_CONFIG_HOME"] = Path.Combine(home, ".config"),
+                ["XDG_CACHE_HOME"] = Path.Combine(home, ".cache"),
+                ["PSModulePath"] = null,
+                ["WT_FEED"] = feed,
+                ["WT_VERSION"] = Version,
+                ["WT_MANIFEST"] = RepoPaths.ModuleManifest,
+            };
+
+            const string Install =
+                "$ErrorActionPreference = 'Stop'; " +
+                "$m = Test-ModuleManifest -Path $env:WT_MANIFEST; 'MANIFEST ' + $m.Name + ' ' + $m.Version; " +
+                "Register-PSResourceRepository -Name WtLocal -Uri $env:WT_FEED -Trusted; " +
+                "Install-PSResource -Name Worktrunk -Version $env:WT_VERSION -Repository WtLocal -Scope CurrentUser -TrustRepository -Quiet; " +
+                "Get-InstalledPSResource -Name Worktrunk | ForEach-Object { 'INSTALLED ' + $_.Version + ' ' + $_.InstalledLocation }";
+            var (code, stdout, stderr) = ShellRun.Pwsh(sb.RepoPath, Install, environment);
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+            Assert.Contains($"MANIFEST Worktrunk {Version}", stdout);
+            Assert.Contains($"INSTALLED {Version}", stdout);
+
+            // A new pwsh, the module by name only: found on the user's module path the install wrote to.
+            const string Use =
+                "$ErrorActionPreference = 'Stop'; Import-Module Worktrunk; " +
+                "$m = Get-Module Worktrunk; 'BASE ' + $m.ModuleBase; 'VERSION ' + $m.Version; " +
+                "Get-WtWorktree | ForEach-Object { 'WT ' + $_.Branch }; " +
+                "'HELP ' + (Get-Help Get-WtWorktree).Synopsis";
+            (code, stdout, stderr) = ShellRun.Pwsh(sb.RepoPath, Use, environment);
+            Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+            var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToList();
+            var expectedBase = Path.Combine(home, ".local", "share", "powershell", "Modules", "Worktrunk", Version);
+            Assert.Contains("BASE " + expectedBase, lines);
+            Assert.Contains("VERSION " + Version, lines);
+            Assert.Contains("WT main", lines);
+            Assert.Contains("WT feature/psresource", lines);
+            Assert.Contains(lines, l => l.StartsWith("HELP Lists the worktrees", StringComparison.Ordinal));
+            Assert.True(File.Exists(Path.Combine(expectedBase, "Worktrunk.psd1")));
         }
 
         /// <summary>Runs Worktrunk.Shell without its build-tree module (-NoModule), in a fresh process.</summary>

@@ -146,7 +146,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             Assert.True(code == 0, stderr);
 
             // The starting PowerShell process has exited; the tree and its supervisor live on.
-            Assert.Matches(@"SupervisorId\s+ProcessGroupId\s+CommandLine\s+Worktree\s+LogPath", stdout);
+            Assert.Matches(@"SupervisorId\s+ProcessGroupId\s+CommandLine\s+Worktree", stdout);
             var log = Regex.Match(stdout, @"LOG=(\S+)").Groups[1].Value;
             tree.WaitUp();
             var (supervisor, guardian) = TrackFromLog(log);
