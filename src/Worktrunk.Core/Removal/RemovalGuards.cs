@@ -27,7 +27,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Text;
 using Worktrunk.Diagnostics;
 using Worktrunk.IO;
 
@@ -220,51 +219,9 @@ namespace Worktrunk.Removal
 
         /// <summary>
         /// <paramref name="text"/> made safe for a one-line mention in a message: unchanged when it has
-        /// no control character; otherwise C-quoted as git quotes path names ("a\nb", \t, \\, \", octal).
+        /// no control character; otherwise in double quotes with C escapes (<see cref="Printable.Bare"/>).
         /// </summary>
-        internal static string Display(string text)
-        {
-            var plain = true;
-            foreach (var c in text)
-            {
-                if (c < 0x20 || c == 0x7f)
-                {
-                    plain = false;
-                    break;
-                }
-            }
-
-            if (plain)
-            {
-                return text;
-            }
-
-            var sb = new StringBuilder(text.Length + 8).Append('"');
-            foreach (var c in text)
-            {
-                switch (c)
-                {
-                    case '\n': sb.Append("\\n"); break;
-                    case '\r': sb.Append("\\r"); break;
-                    case '\t': sb.Append("\\t"); break;
-                    case '\\': sb.Append("\\\\"); break;
-                    case '"': sb.Append("\\\""); break;
-                    default:
-                        if (c < 0x20 || c == 0x7f)
-                        {
-                            sb.Append('\\').Append(Convert.ToString(c, 8).PadLeft(3, '0'));
-                        }
-                        else
-                        {
-                            sb.Append(c);
-                        }
-
-                        break;
-                }
-            }
-
-            return sb.Append('"').ToString();
-        }
+        internal static string Display(string text) => Printable.Bare(text);
 
         private static string List(IReadOnlyList<string> names)
         {

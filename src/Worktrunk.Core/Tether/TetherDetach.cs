@@ -119,8 +119,13 @@ namespace Worktrunk.Tether
                 return shared;
             }
 
+            // <common>/wt/logs/tether is created and checked through the safe layer: a symlink or
+            // another user's directory on the way is a refusal (RepositoryPathIsSymlink, ...), never
+            // followed. The log itself is then created by path (mkstemp + a no-replace rename).
             var dir = Path.Combine(commonDir, "wt", "logs", "tether");
-            Directory.CreateDirectory(dir);
+            using (SafeDirectory.Open(commonDir, true, "wt", "logs", "tether"))
+            {
+            }
             var name = Sanitize(Path.GetFileName(PathUtil.TrimEnd(spec.WatchedPath)) + "-" + Path.GetFileNameWithoutExtension(spec.FileName)) + "-" + now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
             for (var n = 1; ; n++)
             {

@@ -11,6 +11,7 @@
 using System;
 using System.IO;
 using System.Text;
+using Worktrunk.Diagnostics;
 using Worktrunk.Interop;
 using Worktrunk.IO;
 

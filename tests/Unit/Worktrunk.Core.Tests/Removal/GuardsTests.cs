@@ -13,7 +13,7 @@ namespace Worktrunk.Core.Tests.Removal
         [InlineData("a\nb", "\"a\\nb\"")]
         [InlineData("tab\there", "\"tab\\there\"")]
         [InlineData("cr\r\\q\"", "\"cr\\r\\\\q\\\"\"")]
-        [InlineData("bell\a", "\"bell\\007\"")]
+        [InlineData("bell\a", "\"bell\\x07\"")]
         [InlineData("back\\slash without control", "back\\slash without control")]
         public void Display_escapes_names_with_control_characters_as_git_quotes_them(string raw, string shown)
         {

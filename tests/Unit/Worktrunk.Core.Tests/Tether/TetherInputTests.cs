@@ -122,6 +122,24 @@ namespace Worktrunk.Core.Tests.Tether
         }
 
         [Fact]
+        public void A_symlinked_wt_logs_folder_is_refused_and_nothing_is_created_through_it()
+        {
+            // <common>/wt/logs planted as a symlink to a directory outside the repository: the log
+            // folder is reached through the safe layer, so the tether refuses instead of writing there.
+            var outside = Path.Combine(_sandbox.Root, "outside-logs");
+            var canary = Worktrunk.Core.Tests.Adversarial.TrashAttackCanary.Plant(outside);
+            Directory.CreateDirectory(Path.Combine(_sandbox.CommonDir, "wt"));
+            File.CreateSymbolicLink(Path.Combine(_sandbox.CommonDir, "wt", "logs"), outside);
+            var spec = new TetherSpec("npm", new[] { "run", "dev" }, _sandbox.RepoPath, _sandbox.RepoPath, TimeSpan.FromSeconds(1));
+
+            var e = Assert.Throws<WorktrunkException>(() => TetherDetach.CreateLog(spec, _sandbox.CommonDir, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000)));
+
+            Assert.Equal(ErrorIds.RepositoryPathIsSymlink, e.ErrorId);
+            Worktrunk.Core.Tests.Adversarial.TrashAttackCanary.AssertIntact(outside, canary);
+            Assert.False(Directory.Exists(Path.Combine(outside, "tether")));
+        }
+
+        [Fact]
         public void A_log_is_created_0600_even_under_a_permissive_umask_because_mkstemp_sets_the_mode()
         {
             // The mode comes from mkstemp (0600), not from the umask and not from a later chmod:

@@ -226,6 +226,7 @@ namespace Worktrunk.Core.Tests.Tether
                 var spec = new TetherSpec("/usr/bin/npm", Array.Empty<string>(), wt, wt, TimeSpan.Zero);
                 var now = DateTimeOffset.FromUnixTimeSeconds(1767225600);
                 var common = Path.Combine(root, ".git");
+                Directory.CreateDirectory(common); // a repository's common dir exists: the safe layer starts there
                 var first = TetherDetach.CreateLog(spec, common, now);
                 var second = TetherDetach.CreateLog(spec, common, now);
                 Assert.Equal(Path.Combine(common, "wt", "logs", "tether", "agent-one-npm-1767225600.log"), first);

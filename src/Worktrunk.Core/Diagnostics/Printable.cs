@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Worktrunk.Tether
+namespace Worktrunk.Diagnostics
 {
     /// <summary>
     /// File names and other user text for messages: a name with a control character (a newline,
