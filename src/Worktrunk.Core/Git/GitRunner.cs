@@ -59,30 +59,61 @@ namespace Worktrunk.Git
         /// </summary>
         internal CommandResult Run(string workingDirectory, GitAccess access, IReadOnlyList<string> args, TimeSpan? timeout = null, byte[]? stdin = null, string? stdinDisplay = null)
         {
+            var options = Options(workingDirectory, access, args);
+            options.StdinBytes = stdin;
+            options.StdinDisplay = stdinDisplay;
+            return ProcessRunner.Run(options, timeout ?? Timeout, Sink, Cancellation);
+        }
+
+        /// <summary>
+        /// Runs a pipeline of git calls in <paramref name="workingDirectory"/> (each stage's output is
+        /// the next one's input, no shell: <see cref="ProcessRunner.RunPipeline"/>) and returns the
+        /// last stage's result; a stage that failed fails the whole. Paths in the stages' output keep
+        /// git's configured quoting (no -c core.quotepath=false), so the text is what the same
+        /// pipeline typed in a shell prints (patch ids hash it).
+        /// </summary>
+        internal CommandResult RunPipeline(string workingDirectory, GitAccess access, params IReadOnlyList<string>[] stages)
+        {
+            var options = new List<SpawnOptions>(stages.Length);
+            foreach (var args in stages)
+            {
+                options.Add(Options(workingDirectory, access, args, keepPathQuoting: true));
+            }
+
+            return ProcessRunner.RunPipeline(options, Timeout, Sink, Cancellation);
+        }
+
+        /// <summary>One git call as every call is built: fixed settings first, the scrubbed environment.</summary>
+        private SpawnOptions Options(string workingDirectory, GitAccess access, IReadOnlyList<string> args, bool keepPathQuoting = false)
+        {
             var argv = new List<string>(args.Count + 8);
             if (access == GitAccess.ReadOnly)
             {
                 argv.Add("--no-optional-locks");
             }
 
-            argv.Add("-c");
-            argv.Add("core.quotepath=false");
+            if (!keepPathQuoting)
+            {
+                argv.Add("-c");
+                argv.Add("core.quotepath=false");
+            }
+
             argv.Add("-c");
             argv.Add("color.ui=false");
             argv.Add("-c");
             argv.Add(NoFsmonitor);
             argv.AddRange(args);
 
-            var options = new SpawnOptions(GitExecutable, argv) { WorkingDirectory = workingDirectory, StdinBytes = stdin, StdinDisplay = stdinDisplay };
+            var options = new SpawnOptions(GitExecutable, argv) { WorkingDirectory = workingDirectory };
             ApplyEnvironment(options);
-            return ProcessRunner.Run(options, timeout ?? Timeout, Sink, Cancellation);
+            return options;
         }
 
         /// <summary>
         /// The environment every git process gets: redirecting variables (GIT_DIR, GIT_WORK_TREE, ...)
-        /// removed and prompts off. Also used for git pipelines run through sh (Removal/GitPipeline).
+        /// removed and prompts off.
         /// </summary>
-        internal static void ApplyEnvironment(SpawnOptions options)
+        private static void ApplyEnvironment(SpawnOptions options)
         {
             foreach (var name in ScrubbedVariables)
             {

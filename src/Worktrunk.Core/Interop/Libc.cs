@@ -20,6 +20,7 @@ namespace Worktrunk.Interop
         internal const int SIGHUP = 1;
         internal const int SIGINT = 2;
         internal const int SIGKILL = 9;
+        internal const int SIGPIPE = 13;
         internal const int SIGTERM = 15;
 
         internal const int ESRCH = 3;

@@ -17,6 +17,7 @@
 // Windows uses System.Diagnostics.Process and `taskkill /T /F` on timeout.
 
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text;
@@ -49,6 +50,129 @@ namespace Worktrunk.Processes
                 : RunUnix(options, timeout, cancellation);
             sink.Debug($"exit {result.ExitCode}{(result.Signal != 0 ? " (signal " + result.Signal + ")" : string.Empty)} after {result.Elapsed.TotalMilliseconds:0} ms: {result.CommandLine}");
             return result;
+        }
+
+        /// <summary>
+        /// Runs a pipeline (<c>a | b | c</c>) without a shell: each stage's stdout is the next
+        /// stage's stdin, and the last stage is run and captured as <see cref="Run"/> does. Every
+        /// stage's arguments are an array. The result is the last stage's; when an earlier stage
+        /// exited non-zero or by a signal other than SIGPIPE, the result is that stage's exit code
+        /// instead (so a failure anywhere fails the whole, like <c>set -o pipefail</c>). Earlier
+        /// stages' stderr is discarded. On timeout or cancellation every stage's group is torn down.
+        /// Unix: the stages are started with <see cref="UnixSpawn"/> and joined by kernel pipes, so
+        /// any amount of data flows. Windows (compiled, not run by the tests): each stage runs to
+        /// completion in turn and its captured output is the next stage's input.
+        /// </summary>
+        internal static CommandResult RunPipeline(IReadOnlyList<SpawnOptions> stages, TimeSpan timeout, IDiagnosticSink sink, CancellationToken cancellation = default)
+        {
+            if (stages.Count == 0)
+            {
+                throw new ArgumentException("A pipeline needs at least one stage.", nameof(stages));
+            }
+
+            return Platform.IsWindows
+                ? RunPipelineWindows(stages, timeout, sink, cancellation)
+                : RunPipelineUnix(stages, timeout, sink, cancellation);
+        }
+
+        private static CommandResult RunPipelineUnix(IReadOnlyList<SpawnOptions> stages, TimeSpan timeout, IDiagnosticSink sink, CancellationToken cancellation)
+        {
+            var producers = new List<int>(stages.Count - 1);
+            var readEnd = -1;
+            CommandResult? last = null;
+            try
+            {
+                for (var i = 0; i < stages.Count - 1; i++)
+                {
+                    var stage = stages[i];
+                    stage.Stdout = StdioMode.Pipe;
+                    stage.Stderr = StdioMode.Null;
+                    stage.StdinDescriptor = readEnd;
+                    sink.Verbose(stage.WorkingDirectory == null ? stage.Display + " |" : stage.Display + " |   (in " + stage.WorkingDirectory + ")");
+                    SpawnedChild child;
+                    try
+                    {
+                        child = UnixSpawn.Spawn(stage);
+                    }
+                    finally
+                    {
+                        // The stage has its copy of the previous read end; ours must go, or the
+                        // previous stage would never see its reader leave.
+                        CloseEnd(ref readEnd);
+                    }
+
+                    producers.Add(child.Pid);
+                    readEnd = child.StdoutFd;
+                }
+
+                stages[stages.Count - 1].StdinDescriptor = readEnd;
+                try
+                {
+                    last = Run(stages[stages.Count - 1], timeout, sink, cancellation);
+                }
+                finally
+                {
+                    CloseEnd(ref readEnd);
+                }
+            }
+            finally
+            {
+                if (last == null)
+                {
+                    // The last stage failed to start, timed out or was stopped: end every earlier stage's group.
+                    foreach (var pid in producers)
+                    {
+                        Abort(pid);
+                    }
+                }
+            }
+
+            // The last stage has exited and our read ends are closed: an earlier stage has either
+            // finished or gets SIGPIPE at its next write, so waiting for it ends.
+            var failed = last;
+            for (var i = 0; i < producers.Count; i++)
+            {
+                int status;
+                while (Libc.waitpid(producers[i], out status, 0) < 0 && Libc.Errno == Libc.EINTR)
+                {
+                }
+
+                DecodeStatus(status, out var code, out var signal);
+                if (failed == last && last.Succeeded && (signal == 0 ? code != 0 : signal != Libc.SIGPIPE))
+                {
+                    failed = new CommandResult(stages[i].Display, code, signal, last.Stdout, $"Pipeline stage failed (exit {code}, signal {signal}): " + stages[i].Display, last.Elapsed);
+                }
+            }
+
+            return failed;
+        }
+
+        private static CommandResult RunPipelineWindows(IReadOnlyList<SpawnOptions> stages, TimeSpan timeout, IDiagnosticSink sink, CancellationToken cancellation)
+        {
+            byte[]? input = null;
+            CommandResult? result = null;
+            foreach (var stage in stages)
+            {
+                stage.StdinBytes = input;
+                result = Run(stage, timeout, sink, cancellation);
+                if (!result.Succeeded)
+                {
+                    return result;
+                }
+
+                input = Encoding.UTF8.GetBytes(result.Stdout);
+            }
+
+            return result!;
+        }
+
+        private static void CloseEnd(ref int fd)
+        {
+            if (fd >= 0)
+            {
+                Libc.close(fd);
+                fd = -1;
+            }
         }
 
         private static CommandResult RunUnix(SpawnOptions options, TimeSpan timeout, CancellationToken cancellation)
@@ -269,16 +393,19 @@ namespace Worktrunk.Processes
 
             using (process)
             {
+                process.OutputDataReceived += (_, e) => { if (e.Data != null) { lock (stdout) { stdout.Append(e.Data).Append('\n'); } } };
+                process.ErrorDataReceived += (_, e) => { if (e.Data != null) { lock (stderr) { stderr.Append(e.Data).Append('\n'); } } };
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+
+                // Written after the readers started, so a child that answers while it reads (a
+                // pipeline stage fed a large input) cannot fill its output pipe and wait forever.
                 if (options.StdinBytes != null)
                 {
                     process.StandardInput.BaseStream.Write(options.StdinBytes, 0, options.StdinBytes.Length);
                 }
 
                 process.StandardInput.Close();
-                process.OutputDataReceived += (_, e) => { if (e.Data != null) { lock (stdout) { stdout.Append(e.Data).Append('\n'); } } };
-                process.ErrorDataReceived += (_, e) => { if (e.Data != null) { lock (stderr) { stderr.Append(e.Data).Append('\n'); } } };
-                process.BeginOutputReadLine();
-                process.BeginErrorReadLine();
                 while (!process.WaitForExit(20))
                 {
                     if (cancellation.IsCancellationRequested || clock.Elapsed > timeout)

@@ -222,7 +222,7 @@ namespace Worktrunk.Removal
                 return false;
             }
 
-            var branchIds = GitPipeline.Run(git, dir, "\"$g\" diff-tree -p \"$1\" \"$2\" | \"$g\" patch-id --verbatim", baseSha, branch);
+            var branchIds = PatchIds(git, dir, new[] { "diff-tree", "-p", "--end-of-options", baseSha, branch });
             if (branchIds == null)
             {
                 return false;
@@ -234,7 +234,7 @@ namespace Worktrunk.Removal
                 return false;
             }
 
-            var targetIds = GitPipeline.Run(git, dir, "\"$g\" rev-list \"$1\" | \"$g\" diff-tree --stdin -p | \"$g\" patch-id --verbatim", baseSha + ".." + target);
+            var targetIds = PatchIds(git, dir, new[] { "rev-list", "--end-of-options", baseSha + ".." + target }, new[] { "diff-tree", "--stdin", "-p" });
             if (targetIds == null)
             {
                 return false;
@@ -249,6 +249,25 @@ namespace Worktrunk.Removal
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// `git patch-id --verbatim` of what the <paramref name="producers"/> print (git calls joined
+        /// by pipes, no shell); null when any of them failed.
+        /// </summary>
+        internal static string? PatchIds(GitRunner git, string dir, params string[][] producers)
+        {
+            var stages = new List<IReadOnlyList<string>>(producers);
+            stages.Add(new[] { "patch-id", "--verbatim" });
+            try
+            {
+                var r = git.RunPipeline(dir, GitAccess.ReadOnly, stages.ToArray());
+                return r.Succeeded ? r.Stdout : null;
+            }
+            catch (Diagnostics.WorktrunkException)
+            {
+                return null;
+            }
         }
 
         /// <summary>True/false from `git merge-base --is-ancestor`; null when git failed.</summary>
@@ -276,34 +295,6 @@ namespace Worktrunk.Removal
 
             var space = t.IndexOf(' ');
             return space < 0 ? t : t.Substring(0, space);
-        }
-    }
-
-    /// <summary>
-    /// A git pipeline (`git … | git patch-id`), which the process runner cannot build because it
-    /// gives children no stdin. `sh -c` runs a fixed script; every value (the git program,
-    /// commits, ranges) is a positional argument, never interpolated into the script. The
-    /// environment is scrubbed the way <see cref="GitRunner"/> scrubs it.
-    /// </summary>
-    internal static class GitPipeline
-    {
-        /// <summary>Runs <paramref name="script"/> (which calls git as "$g"); stdout, or null when it failed.</summary>
-        internal static string? Run(GitRunner git, string dir, string script, params string[] args)
-        {
-            var argv = new List<string> { "-c", "g=$0; " + script, git.GitExecutable };
-            argv.AddRange(args);
-            var options = new SpawnOptions("sh", argv) { WorkingDirectory = dir };
-            GitRunner.ApplyEnvironment(options);
-            options.Environment["GIT_OPTIONAL_LOCKS"] = "0";
-            try
-            {
-                var result = ProcessRunner.Run(options, git.Timeout, git.Sink, git.Cancellation);
-                return result.Succeeded ? result.Stdout : null;
-            }
-            catch (Diagnostics.WorktrunkException)
-            {
-                return null;
-            }
         }
     }
 }

@@ -13,8 +13,9 @@
 // Handshake: the supervisor writes a state file next to the log (TetherHandshake) once the
 // command is running, or with the error when it cannot start; this side waits for it, bounded.
 // If the supervisor dies first, does not report in time, or the wait is cancelled, it is stopped
-// (SIGTERM to the PID we launched, identity-checked by start time, then SIGKILL) and its guardian
-// tears down anything it had started: a failed -Detach leaves nothing running.
+// (SIGTERM to the PID we launched, then SIGKILL, through DaemonSignaller: identity-checked by
+// pidfd or start time) and its guardian tears down anything it had started: a failed -Detach
+// leaves nothing running.
 // Logs: <common>/wt/logs/tether/<worktree>-<program>-<unix seconds>.log in a repository (a new
 // file per tether), <dir>/.wt-tether.log outside one (appended).
 
@@ -26,6 +27,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
+using Worktrunk.Daemons;
 using Worktrunk.Diagnostics;
 using Worktrunk.Interop;
 using Worktrunk.IO;
@@ -155,7 +157,7 @@ namespace Worktrunk.Tether
             sink.Verbose($"Detaching a supervisor: {CommandLine.Format(host, new[] { "-NoProfile", "-NonInteractive", "-Command", "..." })}; log {Printable.Quote(logPath)}");
 
             var supervisor = Platform.IsWindows ? LaunchWindows(host, argv, logPath) : LaunchUnix(host, argv, logPath, sink);
-            var identity = ProcessTable.HasProcFs ? ProcessTable.ReadStat(supervisor)?.StartTime : null;
+            var identity = ProcessIdentities.Capture(supervisor);
             try
             {
                 var report = AwaitReport(statePath, logPath, supervisor, handshakeTimeout, cancellation);
@@ -169,7 +171,7 @@ namespace Worktrunk.Tether
             }
             catch
             {
-                StopSupervisor(supervisor, identity, spec.GracePeriod);
+                StopSupervisor(supervisor, identity, spec.GracePeriod, sink);
                 throw;
             }
             finally
@@ -280,19 +282,14 @@ namespace Worktrunk.Tether
             var nul = Kernel32.CreateFileW("NUL", Kernel32.GENERIC_READ, Kernel32.FILE_SHARE_READ | Kernel32.FILE_SHARE_WRITE, ref inherit, Kernel32.OPEN_EXISTING, 0, IntPtr.Zero);
             try
             {
-                var startup = new Kernel32.STARTUPINFOW
-                {
-                    cb = Marshal.SizeOf(typeof(Kernel32.STARTUPINFOW)),
-                    dwFlags = Kernel32.STARTF_USESTDHANDLES,
-                    hStdInput = nul,
-                    hStdOutput = log,
-                    hStdError = log,
-                };
                 var flags = Kernel32.CREATE_NEW_PROCESS_GROUP | Kernel32.CREATE_NO_WINDOW | Kernel32.CREATE_UNICODE_ENVIRONMENT;
-                if (!Kernel32.CreateProcessW(host, new StringBuilder(commandLine), IntPtr.Zero, IntPtr.Zero, true, flags | Kernel32.CREATE_BREAKAWAY_FROM_JOB, IntPtr.Zero, null, ref startup, out var pi) &&
-                    !Kernel32.CreateProcessW(host, new StringBuilder(commandLine), IntPtr.Zero, IntPtr.Zero, true, flags, IntPtr.Zero, null, ref startup, out pi))
+                if (WindowsSpawn.Start(host, commandLine, flags | Kernel32.CREATE_BREAKAWAY_FROM_JOB, null, nul, log, log, out var pi) != 0)
                 {
-                    throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, $"Cannot launch the tether supervisor {Printable.Quote(host)}: Windows error {Marshal.GetLastWin32Error()}.", host);
+                    var error = WindowsSpawn.Start(host, commandLine, flags, null, nul, log, log, out pi);
+                    if (error != 0)
+                    {
+                        throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, $"Cannot launch the tether supervisor {Printable.Quote(host)}: Windows error {error}.", host);
+                    }
                 }
 
                 Kernel32.CloseHandle(pi.hThread);
@@ -306,11 +303,18 @@ namespace Worktrunk.Tether
             }
         }
 
-        /// <summary>Stops a supervisor this session launched: SIGTERM (its teardown runs), then SIGKILL (its guardian tears down). Identity-checked on Linux.</summary>
-        private static void StopSupervisor(int pid, ulong? identity, TimeSpan grace)
+        /// <summary>
+        /// Stops a supervisor this session launched: SIGTERM (its teardown runs), then SIGKILL (its
+        /// guardian tears down), through <see cref="DaemonSignaller"/>, so every signal is
+        /// identity-checked (pidfd where the kernel has it). The identity is the one captured at
+        /// launch; when none could be captured then, the PID we launched is identified now (the
+        /// supervisor is re-parented to init, so the PID is not ours to reap). Windows: the tree,
+        /// after the same identity check.
+        /// </summary>
+        private static void StopSupervisor(int pid, ProcessIdentity? identity, TimeSpan grace, IDiagnosticSink sink)
         {
-            bool Same() => ProcessTable.IsAlive(pid) && (identity == null || ProcessTable.ReadStat(pid)?.StartTime == identity);
-            if (!Same())
+            var id = identity ?? ProcessIdentities.Capture(pid);
+            if (id == null || ProcessIdentities.Check(id.Value) != IdentityStatus.Same)
             {
                 return;
             }
@@ -321,17 +325,7 @@ namespace Worktrunk.Tether
                 return;
             }
 
-            Libc.kill(pid, Libc.SIGTERM);
-            var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < grace + TimeSpan.FromSeconds(2) && Same())
-            {
-                Thread.Sleep(20);
-            }
-
-            if (Same())
-            {
-                Libc.kill(pid, Libc.SIGKILL);
-            }
+            DaemonSignaller.Terminate(new[] { id.Value }, grace + TimeSpan.FromSeconds(2), sink);
         }
 
         private static string? SearchPath(string name, string? pathVariable, Func<string, bool> exists)

@@ -19,10 +19,10 @@
 using System;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Threading;
 using Worktrunk.Diagnostics;
 using Worktrunk.Interop;
+using Worktrunk.Processes;
 
 namespace Worktrunk.Tether
 {
@@ -88,18 +88,9 @@ namespace Worktrunk.Tether
                 var stderr = Kernel32.GetStdHandle(Kernel32.STD_ERROR_HANDLE);
                 Kernel32.SetHandleInformation(stdout, Kernel32.HANDLE_FLAG_INHERIT, Kernel32.HANDLE_FLAG_INHERIT);
                 Kernel32.SetHandleInformation(stderr, Kernel32.HANDLE_FLAG_INHERIT, Kernel32.HANDLE_FLAG_INHERIT);
-                var startup = new Kernel32.STARTUPINFOW
+                var error = WindowsSpawn.Start(application, commandLine, CreationFlags, spec.WorkingDirectory, nul, stdout, stderr, out var pi);
+                if (error != 0)
                 {
-                    cb = Marshal.SizeOf(typeof(Kernel32.STARTUPINFOW)),
-                    dwFlags = Kernel32.STARTF_USESTDHANDLES,
-                    hStdInput = nul,
-                    hStdOutput = stdout,
-                    hStdError = stderr,
-                };
-
-                if (!Kernel32.CreateProcessW(application, new StringBuilder(commandLine), IntPtr.Zero, IntPtr.Zero, true, CreationFlags, IntPtr.Zero, spec.WorkingDirectory, ref startup, out var pi))
-                {
-                    var error = Marshal.GetLastWin32Error();
                     throw new WorktrunkException(
                         error == Kernel32.ERROR_FILE_NOT_FOUND ? ErrorIds.CommandNotFound : ErrorIds.SpawnFailed,
                         error == Kernel32.ERROR_FILE_NOT_FOUND ? ErrorKind.ObjectNotFound : ErrorKind.ResourceUnavailable,
@@ -109,11 +100,11 @@ namespace Worktrunk.Tether
 
                 if (!Kernel32.AssignProcessToJobObject(job, pi.hProcess))
                 {
-                    var error = Marshal.GetLastWin32Error();
+                    var assignError = Marshal.GetLastWin32Error();
                     Kernel32.TerminateProcess(pi.hProcess, 1);
                     Kernel32.CloseHandle(pi.hThread);
                     Kernel32.CloseHandle(pi.hProcess);
-                    throw new WorktrunkException(ErrorIds.SpawnFailed, ErrorKind.ResourceUnavailable, $"Cannot put {spec.Display} in a Job Object: Windows error {error}.", spec.FileName, "Nested Job Objects need Windows 8 or later.");
+                    throw new WorktrunkException(ErrorIds.SpawnFailed, ErrorKind.ResourceUnavailable, $"Cannot put {spec.Display} in a Job Object: Windows error {assignError}.", spec.FileName, "Nested Job Objects need Windows 8 or later.");
                 }
 
                 Kernel32.ResumeThread(pi.hThread);

@@ -223,5 +223,55 @@ namespace Worktrunk.Core.Tests.Processes
             var r = ProcessRunner.Run(options, TimeSpan.FromSeconds(10), NullSink.Instance);
             Assert.Equal("yes:unset\n", r.Stdout);
         }
+
+        private static SpawnOptions Stage(string program, params string[] args) => new SpawnOptions(program, args);
+
+        [Fact]
+        public void A_pipeline_joins_its_stages_by_pipes_and_carries_more_than_a_pipe_buffer()
+        {
+            // 4 MiB through three stages: far beyond a pipe buffer and beyond what StdinBytes can hold.
+            var r = ProcessRunner.RunPipeline(
+                new[] { Stage("head", "-c", "4194304", "/dev/zero"), Stage("tr", "\\0", "a"), Stage("wc", "-c") },
+                TimeSpan.FromSeconds(60),
+                NullSink.Instance);
+            Assert.True(r.Succeeded, r.Stderr);
+            Assert.Equal("4194304", r.Stdout.Trim());
+        }
+
+        [Fact]
+        public void A_pipeline_passes_arguments_verbatim_without_a_shell()
+        {
+            var weird = "a b 'c' \"d\" $HOME `x` ; | *";
+            var r = ProcessRunner.RunPipeline(new[] { Stage("printf", "%s", weird), Stage("cat") }, TimeSpan.FromSeconds(10), NullSink.Instance);
+            Assert.Equal(weird, r.Stdout);
+        }
+
+        [Fact]
+        public void A_failing_earlier_stage_fails_the_pipeline()
+        {
+            var r = ProcessRunner.RunPipeline(new[] { Stage("sh", "-c", "printf partial; exit 4"), Stage("cat") }, TimeSpan.FromSeconds(10), NullSink.Instance);
+            Assert.False(r.Succeeded);
+            Assert.Equal(4, r.ExitCode);
+        }
+
+        [Fact]
+        public void A_reader_that_stops_early_ends_an_endless_writer_with_SIGPIPE_and_succeeds()
+        {
+            var r = ProcessRunner.RunPipeline(new[] { Stage("yes"), Stage("head", "-c", "2") }, TimeSpan.FromSeconds(30), NullSink.Instance);
+            Assert.True(r.Succeeded, r.Stderr);
+            Assert.Equal("y\n", r.Stdout);
+        }
+
+        [Fact]
+        public void A_pipeline_timeout_tears_down_the_earlier_stages()
+        {
+            var pidFile = Path.Combine(_dir, "pid-pipeline");
+            var producer = Stage("sh", "-c", $"echo $$ > '{pidFile}'; exec sleep 60");
+            var e = Assert.Throws<WorktrunkException>(() => ProcessRunner.RunPipeline(new[] { producer, Stage("cat") }, TimeSpan.FromMilliseconds(500), NullSink.Instance));
+            Assert.Equal(ErrorIds.CommandTimedOut, e.ErrorId);
+            var pid = int.Parse(File.ReadAllText(pidFile).Trim());
+            _procs.Track(pid);
+            Assert.True(TestProcesses.WaitUntil(() => !TestProcesses.IsAlive(pid), TimeSpan.FromSeconds(2)));
+        }
     }
 }

@@ -82,6 +82,60 @@ namespace Worktrunk.Core.Tests.Removal
         }
 
         [Fact]
+        public void Patch_ids_are_exactly_what_the_shell_pipeline_prints()
+        {
+            // The pipelines once ran through sh; the pipe-joined stages must print the same ids,
+            // over several commits, a merge, a rename and a non-ASCII file name.
+            using var sb = GitSandbox.Create();
+            var baseSha = Sha(sb, "HEAD");
+            var wt = sb.AddWorktree("b");
+            sb.CommitFile(wt, "b.txt", "b\n", "b work");
+            sb.CommitFile(sb.RepoPath, "\u00e9t\u00e9.txt", "summer\n", "non-ascii");
+            sb.CommitFile(sb.RepoPath, "x.txt", "x\n", "x");
+            sb.Git(sb.RepoPath, "mv", "x.txt", "y.txt");
+            sb.Git(sb.RepoPath, "commit", "-q", "-m", "rename");
+            sb.Git(sb.RepoPath, "merge", "-q", "--no-ff", "-m", "merge b", "b");
+            sb.CommitFile(sb.RepoPath, "y.txt", "x\ny\n", "more");
+            var target = Sha(sb, "main");
+
+            var viaShell = Shell(sb.RepoPath, "git rev-list \"$1\" | git diff-tree --stdin -p | git patch-id --verbatim", baseSha + ".." + target);
+            var viaPipes = IntegrationChecker.PatchIds(Git, sb.RepoPath, new[] { "rev-list", "--end-of-options", baseSha + ".." + target }, new[] { "diff-tree", "--stdin", "-p" });
+            Assert.Equal(5, viaShell.Split('\n', System.StringSplitOptions.RemoveEmptyEntries).Length); // five commits with a diff; the merge has none
+            Assert.Equal(viaShell, viaPipes);
+
+            var wholeShell = Shell(sb.RepoPath, "git diff-tree -p \"$1\" \"$2\" | git patch-id --verbatim", baseSha, target);
+            var wholePipes = IntegrationChecker.PatchIds(Git, sb.RepoPath, new[] { "diff-tree", "-p", "--end-of-options", baseSha, target });
+            Assert.False(string.IsNullOrWhiteSpace(wholeShell));
+            Assert.Equal(wholeShell, wholePipes);
+
+            Assert.Null(IntegrationChecker.PatchIds(Git, sb.RepoPath, new[] { "rev-list", "--end-of-options", "no-such-ref" }, new[] { "diff-tree", "--stdin", "-p" }));
+        }
+
+        private static string Shell(string dir, string script, params string[] args)
+        {
+            Hermetic.Apply();
+            var psi = new System.Diagnostics.ProcessStartInfo("sh") { WorkingDirectory = dir, RedirectStandardOutput = true, UseShellExecute = false };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(script);
+            psi.ArgumentList.Add("sh");
+            foreach (var a in args)
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            foreach (var kv in Hermetic.Variables)
+            {
+                psi.Environment[kv.Key] = kv.Value;
+            }
+
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+            return output;
+        }
+
+        [Fact]
         public void Unmerged_and_orphan_branches_are_not_integrated()
         {
             using var sb = GitSandbox.Create();
