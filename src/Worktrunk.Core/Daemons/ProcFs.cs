@@ -188,9 +188,6 @@ namespace Worktrunk.Daemons
             return (len == 3 || len == 7) && buffer[start] == (byte)'g' && buffer[start + 1] == (byte)'i' && buffer[start + 2] == (byte)'t';
         }
 
-        /// <summary>True when argv[0]'s file name could be git: the prefilter of <see cref="ArgvIfGit"/>.</summary>
-        internal static bool Argv0MayBeGit(int pid, byte[] buffer) => ArgvIfGit(pid, buffer) != null;
-
         /// <summary>A close-on-exec pidfd for the process, or -1 (no kernel support, or gone).</summary>
         internal static int OpenPidfd(int pid)
         {

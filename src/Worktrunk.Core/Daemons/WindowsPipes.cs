@@ -1,7 +1,7 @@
 // Contract: Windows fsmonitor daemons listen on a named pipe, not a socket:
 // \\.\pipe\<realpath of <git-dir>/fsmonitor--daemon.ipc> with the drive colon replaced by '_' and
-// '/' by '\' (git's compat/simple-ipc/ipc-win32.c). This file maps pipe names to git-dir paths and
-// back (pure, unit-tested on every platform), lists the daemons' pipes, and attributes each pipe to
+// '/' by '\' (git's compat/simple-ipc/ipc-win32.c). This file maps pipe names to git-dir paths
+// (pure, unit-tested on every platform), lists the daemons' pipes, and attributes each pipe to
 // its server process with GetNamedPipeServerProcessId. Data safety: a daemon is reported (and can
 // be force-killed) only when its pipe's server PID is known and its start time captured; a pipe
 // that cannot be attributed (busy, access denied) yields no daemon, and Stop-WtDaemon says so.
@@ -26,18 +26,6 @@ namespace Worktrunk.Daemons
         private const uint GenericRead = 0x80000000;
         private const uint GenericWrite = 0x40000000;
         private const uint OpenExisting = 3;
-
-        /// <summary>The pipe name git uses for a socket path (a real path; forward or back slashes).</summary>
-        internal static string PipeNameFor(string realSocketPath)
-        {
-            var p = realSocketPath.Replace('/', '\\');
-            if (p.Length >= 2 && p[1] == ':')
-            {
-                p = p.Substring(0, 1) + "_" + p.Substring(2);
-            }
-
-            return PipePrefix + p;
-        }
 
         /// <summary>The socket path a pipe name stands for (`C_\x\.git\fsmonitor--daemon.ipc` → `C:\x\.git\fsmonitor--daemon.ipc`), or null for other pipes.</summary>
         internal static string? SocketPathFor(string pipeName)

@@ -54,9 +54,6 @@ namespace Worktrunk.IO
             }
         }
 
-        /// <summary>True when both paths name the same location after canonicalization.</summary>
-        internal static bool SamePath(string a, string b) => string.Equals(Canonicalize(a), Canonicalize(b), Comparison);
-
         /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or lies below it (both canonical).</summary>
         internal static bool IsAtOrUnder(string path, string root)
         {

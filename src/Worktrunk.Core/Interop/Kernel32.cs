@@ -18,14 +18,12 @@ namespace Worktrunk.Interop
         internal const uint INVALID_FILE_ATTRIBUTES = 0xFFFFFFFF;
         internal const int ERROR_FILE_NOT_FOUND = 2;
         internal const int ERROR_PATH_NOT_FOUND = 3;
-        internal const int ERROR_ACCESS_DENIED = 5;
 
         internal const int JobObjectBasicAccountingInformation = 1;
         internal const int JobObjectExtendedLimitInformation = 9;
         internal const uint JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x00002000;
 
         internal const uint CREATE_SUSPENDED = 0x00000004;
-        internal const uint DETACHED_PROCESS = 0x00000008;
         internal const uint CREATE_NEW_PROCESS_GROUP = 0x00000200;
         internal const uint CREATE_UNICODE_ENVIRONMENT = 0x00000400;
         internal const uint CREATE_BREAKAWAY_FROM_JOB = 0x01000000;
@@ -40,7 +38,6 @@ namespace Worktrunk.Interop
         internal const uint WAIT_OBJECT_0 = 0;
 
         internal const uint GENERIC_READ = 0x80000000;
-        internal const uint GENERIC_WRITE = 0x40000000;
         internal const uint FILE_APPEND_DATA = 0x00000004;
         internal const uint FILE_SHARE_READ = 0x1;
         internal const uint FILE_SHARE_WRITE = 0x2;

@@ -33,15 +33,11 @@ namespace Worktrunk.Interop
         internal const int WNOHANG = 1;
 
         internal const short POLLIN = 0x001;
-        internal const short POLLERR = 0x008;
-        internal const short POLLHUP = 0x010;
-        internal const short POLLNVAL = 0x020;
 
         internal const int F_SETFD = 2;
         internal const int FD_CLOEXEC = 1;
         internal const int O_RDONLY = 0;
         internal const int O_WRONLY = 1;
-        internal const int O_RDWR = 2;
 
         /// <summary>posix_spawn flags. Values differ only for SETSID between Linux (glibc) and macOS.</summary>
         internal const short POSIX_SPAWN_SETPGROUP = 0x02;
@@ -258,7 +254,6 @@ namespace Worktrunk.Interop
 
         internal const int LOCK_EX = 2;
         internal const int LOCK_NB = 4;
-        internal const int LOCK_UN = 8;
         internal const int S_IFMT = 0xF000;
         internal const int S_IFDIR = 0x4000;
         internal const int S_IFREG = 0x8000;
@@ -320,7 +315,6 @@ namespace Worktrunk.Interop
         internal const int SO_PEERCRED_LINUX = 17;
         internal const int SO_PEERPIDFD_LINUX = 77;
         internal const int ENOPROTOOPT_LINUX = 92;
-        internal const int ECONNREFUSED_LINUX = 111;
 
         /// <summary>sizeof(struct sockaddr_un) on Linux: sun_family (2) + sun_path (108).</summary>
         internal const int SockaddrUnSize = 110;

@@ -184,26 +184,5 @@ namespace Worktrunk.Processes
 
             return Libc.killpg(pgid, 0) == 0 || Libc.Errno == Libc.EPERM;
         }
-
-        /// <summary>The live members of a process group (Linux only; empty elsewhere).</summary>
-        internal static List<int> GroupMembers(int pgid)
-        {
-            var members = new List<int>();
-            if (!HasProcFs || pgid <= 1)
-            {
-                return members;
-            }
-
-            foreach (var pid in EnumeratePids())
-            {
-                var stat = ReadStat(pid);
-                if (stat.HasValue && stat.Value.ProcessGroup == pgid && !stat.Value.IsExited)
-                {
-                    members.Add(pid);
-                }
-            }
-
-            return members;
-        }
     }
 }

@@ -2,23 +2,21 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using Worktrunk.Git;
-using Worktrunk.IO;
 
 namespace Worktrunk.Removal
 {
     /// <summary>
-    /// One repository as the planner sees it: a single worktree listing snapshot, the default
-    /// branch, and the session's location. Built once per repository per invocation; execution
+    /// One repository as the planner sees it: a single worktree listing snapshot (its IsCurrent
+    /// flags from the session's location) and the default branch. Built once per repository per invocation; execution
     /// never trusts it and reads fresh state instead.
     /// </summary>
     internal sealed class RemovalContext
     {
-        internal RemovalContext(RepositoryLocation repository, IReadOnlyList<WtWorktree> worktrees, string? defaultBranch, string? currentLocation, RefSnapshot? refs = null)
+        internal RemovalContext(RepositoryLocation repository, IReadOnlyList<WtWorktree> worktrees, string? defaultBranch, RefSnapshot? refs = null)
         {
             Repository = repository;
             Worktrees = worktrees;
             DefaultBranch = defaultBranch;
-            CurrentLocation = currentLocation == null ? null : PathUtil.Canonicalize(currentLocation);
             Refs = refs;
         }
 
@@ -37,9 +35,6 @@ namespace Worktrunk.Removal
 
         /// <summary>The default branch (see <see cref="DefaultBranchResolver"/>), or null when none can be determined.</summary>
         internal string? DefaultBranch { get; }
-
-        /// <summary>The session's canonical location, or null when it is not on the filesystem.</summary>
-        internal string? CurrentLocation { get; }
 
         /// <summary>The main worktree, or null in a bare repository.</summary>
         internal WtWorktree? Main
@@ -121,7 +116,7 @@ namespace Worktrunk.Removal
             }
 
             var defaultBranch = DefaultBranchResolver.Resolve(refs, config.Get("init", null, "defaultBranch"), main?.Branch);
-            return new RemovalContext(repository, worktrees, defaultBranch, currentLocation, refs);
+            return new RemovalContext(repository, worktrees, defaultBranch, refs);
         }
 
         /// <summary>One ref for the on-demand snapshot: from the files when exact, else from `git for-each-ref &lt;ref&gt;`.</summary>

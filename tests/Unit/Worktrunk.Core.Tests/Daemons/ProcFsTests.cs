@@ -50,9 +50,9 @@ namespace Worktrunk.Core.Tests.Daemons
             var buffer = new byte[4096];
             var git = StandInLauncher.Start(_procs, Path.Combine(_dir, FsmonitorSocket.FileName), argv0: longGit);
             var gitx = StandInLauncher.Start(_procs, null, StandInMode.NoSocket, argv0: "/usr/bin/gitx");
-            Assert.True(ProcFs.Argv0MayBeGit(git.Pid, buffer));
-            Assert.False(ProcFs.Argv0MayBeGit(gitx.Pid, buffer));
-            Assert.False(ProcFs.Argv0MayBeGit(Environment.ProcessId, buffer));
+            Assert.NotNull(ProcFs.ArgvIfGit(git.Pid, buffer));
+            Assert.Null(ProcFs.ArgvIfGit(gitx.Pid, buffer));
+            Assert.Null(ProcFs.ArgvIfGit(Environment.ProcessId, buffer));
 
             // The long argv[0] is still an exact daemon argv, so discovery finds it.
             Assert.Contains(DaemonDiscovery.Discover(Worktrunk.Diagnostics.NullSink.Instance), d => d.Pid == git.Pid);

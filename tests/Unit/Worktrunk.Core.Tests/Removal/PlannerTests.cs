@@ -67,7 +67,7 @@ namespace Worktrunk.Core.Tests.Removal
                 main ? Common : Common + "/worktrees/" + System.IO.Path.GetFileName(path), Common, true);
 
         private static RemovalContext Context(params WtWorktree[] worktrees) =>
-            new RemovalContext(new RepositoryLocation(Common, Common, "/r/app", "/r/app"), worktrees, "main", null);
+            new RemovalContext(new RepositoryLocation(Common, Common, "/r/app", "/r/app"), worktrees, "main");
 
         private static readonly RemovalContext s_repo = Context(
             Wt("/r/app", "main", main: true),
