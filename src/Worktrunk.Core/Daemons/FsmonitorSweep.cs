@@ -39,7 +39,7 @@ namespace Worktrunk.Daemons
         {
             var clock = Stopwatch.StartNew();
             var sink = new WarningRecorder(git.Sink);
-            var scoped = new GitRunner(sink, git.Cancellation, git.Timeout) { GitExecutable = git.GitExecutable };
+            var scoped = git.Derive(sink, git.Cancellation);
             var orphans = new List<WtFsmonitorDaemon>();
             var results = new List<WtDaemonStopResult>();
             var liveKnown = true;

@@ -52,6 +52,9 @@ namespace Worktrunk.Git
         /// <summary>The program run as git; tests and unusual installs may point it elsewhere.</summary>
         internal string GitExecutable { get; set; } = "git";
 
+        /// <summary>The same runner (program, timeout) reporting to <paramref name="sink"/> and stopped by <paramref name="cancellation"/>.</summary>
+        internal GitRunner Derive(IDiagnosticSink sink, CancellationToken cancellation) => new GitRunner(sink, cancellation, Timeout) { GitExecutable = GitExecutable };
+
         /// <summary>
         /// Runs git in <paramref name="workingDirectory"/> and returns the result, whatever the exit
         /// code. <paramref name="stdin"/>, when given, is git's whole input (small: a ref transaction),

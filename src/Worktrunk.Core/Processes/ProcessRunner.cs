@@ -1,6 +1,8 @@
 // Contract: the one choke point through which Worktrunk runs a child process and captures its
 // output. Guarantees, on every platform:
-//   * arguments are an array handed to the kernel, never a shell string; stdin is /dev/null;
+//   * arguments are an array handed to the kernel, never a shell string; stdin is /dev/null
+//     unless the caller hands bytes (SpawnOptions.StdinBytes: a ref transaction) or, in a
+//     pipeline (RunPipeline), the previous stage's output;
 //   * stdout and stderr are read together, so neither pipe can fill and deadlock the child;
 //   * the call returns once the direct child has exited and what it wrote is drained. A
 //     grandchild that inherited the pipe (git auto-starting an fsmonitor daemon) cannot hold the

@@ -136,7 +136,7 @@ namespace Worktrunk.Removal
             BranchResult? branch = null;
 
             // Nothing from the rename to the end of the unregister may be cancelled half way.
-            var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
+            var uncancellable = _git.Derive(_sink, CancellationToken.None);
             Step(RemovalStep.BeforeLock);
             using (RemovalLock.Acquire(common, LockTimeout, _cancellation))
             {
@@ -159,7 +159,7 @@ namespace Worktrunk.Removal
                     registration = RegistrationRemover.TryMoveToTrash(gitDir, common, Clock(), _sink, Rename);
                     if (registration == null)
                     {
-                        var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
+                        var unregister = uncancellable.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
                         if (!unregister.Succeeded)
                         {
                             _sink.Warning($"The worktree's directory was moved to '{staged}', but `git worktree remove` failed: {unregister.Stderr.Trim()}. Its registration is left prunable; Remove-WtWorktree -Path '{path}' removes it.");
@@ -192,7 +192,7 @@ namespace Worktrunk.Removal
                     }
 
                     args.Add(path);
-                    var fallback = critical.Run(context.RunDirectory, GitAccess.Mutating, args);
+                    var fallback = uncancellable.Run(context.RunDirectory, GitAccess.Mutating, args);
                     if (!fallback.Succeeded)
                     {
                         throw new WorktrunkException(
@@ -267,7 +267,7 @@ namespace Worktrunk.Removal
             var worktree = plan.Worktree!;
             var path = worktree.Path;
             var context = plan.Context;
-            var critical = new GitRunner(_sink, CancellationToken.None, _git.Timeout) { GitExecutable = _git.GitExecutable };
+            var uncancellable = _git.Derive(_sink, CancellationToken.None);
             WtDaemonStopResult? daemon;
             Step(RemovalStep.BeforeLock);
             using (RemovalLock.Acquire(context.CommonDir, LockTimeout, _cancellation))
@@ -282,7 +282,7 @@ namespace Worktrunk.Removal
                 Step(RemovalStep.AfterStop);
                 Gate(plan, found, requireDirectory: false);
                 RegistrationRemover.Verify(found, context.CommonDir); // again at the last moment: git deletes by path
-                var unregister = critical.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
+                var unregister = uncancellable.Run(context.RunDirectory, GitAccess.Mutating, new[] { "worktree", "remove", path });
                 if (!unregister.Succeeded)
                 {
                     throw new WorktrunkException(

@@ -2,6 +2,19 @@ using System.Collections.Generic;
 
 namespace Worktrunk.Removal
 {
+    /// <summary>Execution order within one invocation, first to last.</summary>
+    internal enum RemovalOrder
+    {
+        /// <summary>A worktree the session is not in.</summary>
+        OtherWorktree,
+
+        /// <summary>A branch alone, or a stale registration.</summary>
+        BranchOrStale,
+
+        /// <summary>The worktree the session is in: last, after the location has moved out.</summary>
+        CurrentWorktree,
+    }
+
     /// <summary>One target that passed every guard at planning: what to do, decided before anything is touched.</summary>
     internal sealed class RemovalPlan
     {
@@ -55,8 +68,8 @@ namespace Worktrunk.Removal
         /// <summary>True when the session's location is inside this worktree.</summary>
         internal bool IsCurrent => Kind == WtRemovalKind.Worktree && Worktree != null && Worktree.IsCurrent;
 
-        /// <summary>Execution order: other worktrees, then branches and stale entries, then the current worktree.</summary>
-        internal int Bucket => IsCurrent ? 2 : Kind == WtRemovalKind.Worktree ? 0 : 1;
+        /// <summary>Where this plan runs in an invocation (see <see cref="RemovalOrder"/>).</summary>
+        internal RemovalOrder Order => IsCurrent ? RemovalOrder.CurrentWorktree : Kind == WtRemovalKind.Worktree ? RemovalOrder.OtherWorktree : RemovalOrder.BranchOrStale;
 
         /// <summary>The ShouldProcess target: the path (and branch), or the branch alone.</summary>
         internal string Description => Kind == WtRemovalKind.BranchOnly

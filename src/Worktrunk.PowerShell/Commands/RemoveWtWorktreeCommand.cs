@@ -149,11 +149,11 @@ namespace Worktrunk.PowerShell.Commands
 
             // Others, then branches and stale entries, then the worktree the session is in.
             var ordered = new List<RemovalPlan>();
-            for (var bucket = 0; bucket <= 2; bucket++)
+            foreach (var order in new[] { RemovalOrder.OtherWorktree, RemovalOrder.BranchOrStale, RemovalOrder.CurrentWorktree })
             {
                 foreach (var p in plans)
                 {
-                    if (p.Bucket == bucket)
+                    if (p.Order == order)
                     {
                         ordered.Add(p);
                     }

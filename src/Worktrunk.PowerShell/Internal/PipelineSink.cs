@@ -14,7 +14,16 @@ namespace Worktrunk.PowerShell.Internal
     {
         private readonly Cmdlet _cmdlet;
         private readonly int _pipelineThread;
-        private readonly ConcurrentQueue<(int Kind, string Text, ProgressRecord? Progress)> _queue = new ConcurrentQueue<(int, string, ProgressRecord?)>();
+        private readonly ConcurrentQueue<(Stream Kind, string Text, ProgressRecord? Progress)> _queue = new ConcurrentQueue<(Stream, string, ProgressRecord?)>();
+
+        /// <summary>The PowerShell stream a message goes to.</summary>
+        private enum Stream
+        {
+            Verbose,
+            Warning,
+            Debug,
+            Progress,
+        }
 
         internal PipelineSink(Cmdlet cmdlet)
         {
@@ -22,11 +31,11 @@ namespace Worktrunk.PowerShell.Internal
             _pipelineThread = Thread.CurrentThread.ManagedThreadId;
         }
 
-        public void Verbose(string message) => Emit(0, message, null);
+        public void Verbose(string message) => Emit(Stream.Verbose, message, null);
 
-        public void Warning(string message) => Emit(1, message, null);
+        public void Warning(string message) => Emit(Stream.Warning, message, null);
 
-        public void Debug(string message) => Emit(2, message, null);
+        public void Debug(string message) => Emit(Stream.Debug, message, null);
 
         public void Progress(int activityId, string activity, string status, int percent, bool completed)
         {
@@ -35,7 +44,7 @@ namespace Worktrunk.PowerShell.Internal
                 PercentComplete = percent,
                 RecordType = completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
             };
-            Emit(3, string.Empty, record);
+            Emit(Stream.Progress, string.Empty, record);
         }
 
         /// <summary>Writes everything queued by other threads; call on the pipeline thread.</summary>
@@ -47,7 +56,7 @@ namespace Worktrunk.PowerShell.Internal
             }
         }
 
-        private void Emit(int kind, string text, ProgressRecord? progress)
+        private void Emit(Stream kind, string text, ProgressRecord? progress)
         {
             if (Thread.CurrentThread.ManagedThreadId == _pipelineThread)
             {
@@ -60,17 +69,17 @@ namespace Worktrunk.PowerShell.Internal
             }
         }
 
-        private void Write(int kind, string text, ProgressRecord? progress)
+        private void Write(Stream kind, string text, ProgressRecord? progress)
         {
             switch (kind)
             {
-                case 0:
+                case Stream.Verbose:
                     _cmdlet.WriteVerbose(text);
                     break;
-                case 1:
+                case Stream.Warning:
                     _cmdlet.WriteWarning(text);
                     break;
-                case 2:
+                case Stream.Debug:
                     _cmdlet.WriteDebug(text);
                     break;
                 default:

@@ -170,7 +170,7 @@ namespace Worktrunk.Core.Tests.Removal
             var plan = Plan(SelectorKind.Branch, "gone-wt", probe: probe);
             Assert.Equal(WtRemovalKind.StaleEntry, plan.Kind);
             Assert.Empty(probe.Calls);
-            Assert.Equal(1, plan.Bucket);
+            Assert.Equal(RemovalOrder.BranchOrStale, plan.Order);
         }
 
         [Fact]
@@ -285,8 +285,8 @@ namespace Worktrunk.Core.Tests.Removal
             var current = RemovalPlanner.Plan(new RemovalSelector(SelectorKind.Branch, "cur", "cur"), ctx, new RemovalOptions(false, BranchMode.SafeDelete, false), probe);
             var other = RemovalPlanner.Plan(new RemovalSelector(SelectorKind.Branch, "b", "b"), ctx, new RemovalOptions(false, BranchMode.SafeDelete, false), probe);
             Assert.True(current.IsCurrent);
-            Assert.Equal(2, current.Bucket);
-            Assert.Equal(0, other.Bucket);
+            Assert.Equal(RemovalOrder.CurrentWorktree, current.Order);
+            Assert.Equal(RemovalOrder.OtherWorktree, other.Order);
         }
     }
 }
