@@ -178,7 +178,7 @@ namespace Worktrunk.Benchmarks
             var buffer = new byte[4096];
             foreach (var (name, action) in new (string, Action)[]
             {
-                ("ask", () => sockets.ForEach(p => { SocketPeers.Ask(p, out _, out var fd); if (fd >= 0) Interop.Libc.close(fd); })),
+                ("ask", () => sockets.ForEach(p => { SocketPeers.Ask(p, out _, out var fd); if (fd >= 0) { Interop.Libc.close(fd); } })),
                 ("fd walk", () => pids.ForEach(p => ProcFs.FindSocketInode(p, _ => false, out _, out _))),
                 ("argv", () => pids.ForEach(p => ProcFs.ReadArgv(p, buffer))),
                 ("stat", () => pids.ForEach(p => ProcFs.ReadStat(p, buffer))),

@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Threading;
-using Worktrunk.Diagnostics;
 using Worktrunk.Git;
 using Worktrunk.IO;
 using Worktrunk.Processes;

@@ -3,7 +3,6 @@ using System.IO;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
 using Worktrunk.IO;
-using Worktrunk.Processes;
 
 namespace Worktrunk.Removal
 {

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Worktrunk.Git;
-using Worktrunk.Processes;
 
 namespace Worktrunk.Removal
 {

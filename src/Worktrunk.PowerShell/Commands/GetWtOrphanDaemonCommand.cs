@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using Worktrunk.Daemons;
 using Worktrunk.Diagnostics;

@@ -6,7 +6,6 @@ using Worktrunk.Git;
 using Worktrunk.IO;
 using Worktrunk.PowerShell.Completion;
 using Worktrunk.PowerShell.Internal;
-using Worktrunk.Tether;
 
 namespace Worktrunk.PowerShell.Commands
 {

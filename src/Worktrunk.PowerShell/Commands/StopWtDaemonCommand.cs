@@ -15,7 +15,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Management.Automation;
 using Worktrunk.Daemons;
 using Worktrunk.Diagnostics;

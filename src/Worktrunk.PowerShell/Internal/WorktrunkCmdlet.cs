@@ -3,7 +3,6 @@ using System.Management.Automation;
 using System.Threading;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
-using Worktrunk.Tether;
 
 namespace Worktrunk.PowerShell.Internal
 {
