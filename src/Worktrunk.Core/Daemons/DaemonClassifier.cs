@@ -123,7 +123,7 @@ namespace Worktrunk.Daemons
     {
         private readonly List<KeyValuePair<string, string>> _liveCanonicalPaths = new List<KeyValuePair<string, string>>();
         private Dictionary<string, string>? _bySocketHash;
-        private Dictionary<FileId, KeyValuePair<string, string>>? _byRoot;
+        private Dictionary<FileIdentity, KeyValuePair<string, string>>? _byRoot;
 
         private LiveSet()
         {
@@ -163,11 +163,11 @@ namespace Worktrunk.Daemons
         /// and inode, from <paramref name="idOf"/>, built on first use): its path and canonical git
         /// dir; false when none has.
         /// </summary>
-        internal bool TryFindByRoot(FileId root, Func<string, FileId?> idOf, out string worktreePath, out string gitDir)
+        internal bool TryFindByRoot(FileIdentity root, Func<string, FileIdentity?> idOf, out string worktreePath, out string gitDir)
         {
             if (_byRoot == null)
             {
-                var map = new Dictionary<FileId, KeyValuePair<string, string>>();
+                var map = new Dictionary<FileIdentity, KeyValuePair<string, string>>();
                 foreach (var live in Live)
                 {
                     var id = idOf(live.Value);
@@ -372,7 +372,7 @@ namespace Worktrunk.Daemons
         /// recorded before the move). Null when nothing matches: the path-based verdict stands.
         /// Only ever returns Live, so it can keep a daemon from being reaped, never cause it.
         /// </summary>
-        internal static DaemonVerdict? ClassifyByWatches(DaemonWatches watches, IEnumerable<string> commonDirs, IFileSystemView fs, IWorktreeListings listings, Func<string, FileId?> idOf)
+        internal static DaemonVerdict? ClassifyByWatches(DaemonWatches watches, IEnumerable<string> commonDirs, IFileSystemView fs, IWorktreeListings listings, Func<string, FileIdentity?> idOf)
         {
             if (!watches.Root.HasValue)
             {
@@ -387,7 +387,7 @@ namespace Worktrunk.Daemons
                     continue;
                 }
 
-                var gitDirToo = watches.GitDir.HasValue && idOf(gitDir) is FileId g && g.Equals(watches.GitDir.Value);
+                var gitDirToo = watches.GitDir.HasValue && idOf(gitDir) is FileIdentity g && g.Equals(watches.GitDir.Value);
                 return new DaemonVerdict(
                     WtDaemonState.Live,
                     "It watches the live worktree " + worktree + (gitDirToo ? " and its git dir" : string.Empty) + " (inotify: same device and inode), whatever its socket path says.",

@@ -78,7 +78,7 @@ namespace Worktrunk.Daemons
                         commons.Add(verdict.CommonDir);
                     }
 
-                    verdict = DaemonClassifier.ClassifyByWatches(watches.Value, commons, fs, listings, FileId.Of) ?? verdict;
+                    verdict = DaemonClassifier.ClassifyByWatches(watches.Value, commons, fs, listings, FileIdentity.Of) ?? verdict;
                 }
             }
 

@@ -15,70 +15,24 @@ using System;
 using System.Globalization;
 using System.IO;
 using Worktrunk.Interop;
+using Worktrunk.IO;
 
 namespace Worktrunk.Daemons
 {
-    /// <summary>A file's identity: userspace st_dev and st_ino.</summary>
-    internal readonly struct FileId : IEquatable<FileId>
-    {
-        internal FileId(ulong device, ulong inode)
-        {
-            Device = device;
-            Inode = inode;
-        }
-
-        internal ulong Device { get; }
-
-        internal ulong Inode { get; }
-
-        public bool Equals(FileId other) => Device == other.Device && Inode == other.Inode;
-
-        public override bool Equals(object? obj) => obj is FileId other && Equals(other);
-
-        public override int GetHashCode() => unchecked((Device.GetHashCode() * 397) ^ Inode.GetHashCode());
-
-        public override string ToString() => "dev " + Device.ToString(CultureInfo.InvariantCulture) + " ino " + Inode.ToString(CultureInfo.InvariantCulture);
-
-        /// <summary>stat(2) of <paramref name="path"/> (following symlinks, as the daemon's own watch does); null when it cannot be read. Linux.</summary>
-        internal static unsafe FileId? Of(string path)
-        {
-            if (!Platform.IsLinux)
-            {
-                return null;
-            }
-
-            var buffer = stackalloc byte[Libc.StatSize];
-            try
-            {
-                if (Libc.stat(path, buffer) != 0)
-                {
-                    return null;
-                }
-            }
-            catch (EntryPointNotFoundException)
-            {
-                // glibc before 2.33 exports only __xstat.
-                return null;
-            }
-
-            return new FileId(*(ulong*)buffer, *(ulong*)(buffer + 8));
-        }
-    }
-
     /// <summary>The first two inotify watches of a daemon: its worktree root and its git dir.</summary>
     internal readonly struct DaemonWatches
     {
-        internal DaemonWatches(FileId? root, FileId? gitDir)
+        internal DaemonWatches(FileIdentity? root, FileIdentity? gitDir)
         {
             Root = root;
             GitDir = gitDir;
         }
 
         /// <summary>wd:1, the worktree root; null when that watch is gone.</summary>
-        internal FileId? Root { get; }
+        internal FileIdentity? Root { get; }
 
         /// <summary>wd:2, the git dir; null when that watch is gone.</summary>
-        internal FileId? GitDir { get; }
+        internal FileIdentity? GitDir { get; }
     }
 
     /// <summary>Reads and parses a daemon's inotify watches.</summary>
@@ -118,8 +72,8 @@ namespace Worktrunk.Daemons
         /// <summary>Parses fdinfo text: wd:1 and wd:2 (either may be missing); null when neither is there.</summary>
         internal static DaemonWatches? Parse(string text)
         {
-            FileId? root = null;
-            FileId? gitDir = null;
+            FileIdentity? root = null;
+            FileIdentity? gitDir = null;
             foreach (var raw in text.Split('\n'))
             {
                 var line = raw.Trim();
@@ -140,7 +94,7 @@ namespace Worktrunk.Daemons
                     continue;
                 }
 
-                var id = new FileId(UserDevice(sdev), ino);
+                var id = new FileIdentity(UserDevice(sdev), ino);
                 if (wd == "1")
                 {
                     root = id;

@@ -31,10 +31,10 @@
 // Kernel32 (compiled, not run here).
 
 using System;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Worktrunk.Interop;
+using Worktrunk.IO;
 
 namespace Worktrunk.Tether
 {
@@ -52,33 +52,6 @@ namespace Worktrunk.Tether
 
         /// <summary>The path exists but names another file than at the start (removed and recreated): tear down.</summary>
         Replaced,
-    }
-
-    /// <summary>The identity of a file: Unix device and inode, Windows volume serial number and file index.</summary>
-    internal readonly struct FileIdentity : IEquatable<FileIdentity>
-    {
-        internal FileIdentity(ulong device, ulong index)
-        {
-            Device = device;
-            Index = index;
-        }
-
-        internal ulong Device { get; }
-
-        /// <summary>The inode (Unix) or file index (Windows).</summary>
-        internal ulong Index { get; }
-
-        public static bool operator ==(FileIdentity a, FileIdentity b) => a.Equals(b);
-
-        public static bool operator !=(FileIdentity a, FileIdentity b) => !a.Equals(b);
-
-        public bool Equals(FileIdentity other) => Device == other.Device && Index == other.Index;
-
-        public override bool Equals(object? obj) => obj is FileIdentity other && Equals(other);
-
-        public override int GetHashCode() => Device.GetHashCode() ^ (Index.GetHashCode() * 31);
-
-        public override string ToString() => "device " + Device.ToString(CultureInfo.InvariantCulture) + ", inode " + Index.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>The watched-path probe: one lstat (or one open handle on Windows), classified by pure functions.</summary>

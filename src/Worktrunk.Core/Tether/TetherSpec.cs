@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Worktrunk.Diagnostics;
+using Worktrunk.IO;
 using Worktrunk.Processes;
 
 namespace Worktrunk.Tether

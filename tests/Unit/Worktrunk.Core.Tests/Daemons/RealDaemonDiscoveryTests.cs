@@ -56,8 +56,8 @@ namespace Worktrunk.Core.Tests.Daemons
             // (attributed by its socket, its descriptors were not walked: read when needed).
             Assert.Equal(-2, found.Single(f => f.Pid == linked).InotifyFd);
             var w = InotifyWatches.Read(linked)!.Value;
-            Assert.Equal(FileId.Of(wt), w.Root);
-            Assert.Equal(FileId.Of(DaemonTestBed.GitDirOf(wt)), w.GitDir);
+            Assert.Equal(FileIdentity.Of(wt), w.Root);
+            Assert.Equal(FileIdentity.Of(DaemonTestBed.GitDirOf(wt)), w.GitDir);
         }
 
         [RealGitDaemonFact]

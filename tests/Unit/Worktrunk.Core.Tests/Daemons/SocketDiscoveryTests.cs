@@ -267,7 +267,7 @@ namespace Worktrunk.Core.Tests.Daemons
             var byPath = DaemonInventory.Describe(moved, bed.CommonDir, listings, null, _ => null);
             Assert.Equal(WtDaemonState.OrphanedGitDirGone, byPath.State);
 
-            var watchingLive = new DaemonWatches(FileId.Of(wt), FileId.Of(gitDir));
+            var watchingLive = new DaemonWatches(FileIdentity.Of(wt), FileIdentity.Of(gitDir));
             var live = DaemonInventory.Describe(moved, bed.CommonDir, listings, null, _ => watchingLive);
             Assert.Equal(WtDaemonState.Live, live.State);
             Assert.Equal(wt, live.WorktreePath);
@@ -275,12 +275,12 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.Contains("and its git dir", live.Reason, StringComparison.Ordinal);
 
             // Watching something that is no live worktree's root changes nothing.
-            var other = DaemonInventory.Describe(moved, bed.CommonDir, listings, null, _ => new DaemonWatches(FileId.Of(bed.Sandbox.Root), null));
+            var other = DaemonInventory.Describe(moved, bed.CommonDir, listings, null, _ => new DaemonWatches(FileIdentity.Of(bed.Sandbox.Root), null));
             Assert.Equal(WtDaemonState.OrphanedGitDirGone, other.State);
 
             // Nor does a worktree's root when that worktree is gone (its registration prunable).
             var removedWt = bed.Sandbox.AddWorktree("removed");
-            var removedId = FileId.Of(removedWt);
+            var removedId = FileIdentity.Of(removedWt);
             TestFiles.DeleteTree(removedWt);
             var removedListings = new FileWorktreeListings(new GitWorktreeListings(bed.Git, bed.Location, false), bed.CommonDir, false);
             Assert.Equal(WtDaemonState.OrphanedGitDirGone, DaemonInventory.Describe(moved, bed.CommonDir, removedListings, null, _ => new DaemonWatches(removedId, null)).State);
@@ -294,10 +294,10 @@ namespace Worktrunk.Core.Tests.Daemons
                 "inotify wd:2 ino:b1e720 sdev:fe00000 mask:fc6 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:20e7b100f67f1109\n" +
                 "inotify wd:1 ino:b1e731 sdev:10300005 mask:fc6 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:31e7b1007dc39de8\n";
             var w = InotifyWatches.Parse(Text)!.Value;
-            Assert.Equal(new FileId(0xfe00, 0xb1e720), w.GitDir);
+            Assert.Equal(new FileIdentity(0xfe00, 0xb1e720), w.GitDir);
 
             // major 259, minor 5 (an NVMe partition): glibc makedev(259, 5).
-            Assert.Equal(new FileId((259UL << 8) | 5, 0xb1e731), w.Root);
+            Assert.Equal(new FileIdentity((259UL << 8) | 5, 0xb1e731), w.Root);
             Assert.Null(InotifyWatches.Parse("pos:\t0\ninotify wd:3 ino:1 sdev:0 mask:0\n"));
             Assert.Null(InotifyWatches.Parse("inotify wd:1 ino:zz sdev:0\n"));
 
@@ -305,9 +305,9 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.Equal(0xabc12345UL, InotifyWatches.UserDevice((0x123UL << 20) | 0xabc45));
 
             // And stat agrees with itself through another spelling of the same directory.
-            Assert.NotNull(FileId.Of("/"));
-            Assert.Equal(FileId.Of("/"), FileId.Of("/."));
-            Assert.Null(FileId.Of("/nonexistent-" + Guid.NewGuid().ToString("N")));
+            Assert.NotNull(FileIdentity.Of("/"));
+            Assert.Equal(FileIdentity.Of("/"), FileIdentity.Of("/."));
+            Assert.Null(FileIdentity.Of("/nonexistent-" + Guid.NewGuid().ToString("N")));
         }
 
         [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]

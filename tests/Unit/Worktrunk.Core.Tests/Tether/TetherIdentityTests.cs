@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Worktrunk.Diagnostics;
 using Worktrunk.Interop;
+using Worktrunk.IO;
 using Worktrunk.Tether;
 using Worktrunk.TestSupport;
 using Xunit;
