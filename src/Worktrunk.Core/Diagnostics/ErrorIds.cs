@@ -13,6 +13,9 @@ namespace Worktrunk.Diagnostics
         internal const string NotAFileSystemPath = nameof(NotAFileSystemPath);
         internal const string WorktreeNotFound = nameof(WorktreeNotFound);
 
+        /// <summary>The session's location could not be moved (IOperationHost.SetLocation); an operation that needs the move wraps it in its own id.</summary>
+        internal const string SetLocationFailed = nameof(SetLocationFailed);
+
         // External commands.
         internal const string CommandNotFound = nameof(CommandNotFound);
         internal const string CommandTimedOut = nameof(CommandTimedOut);
