@@ -32,6 +32,8 @@ namespace Worktrunk.Daemons
     /// <summary>Stops the fsmonitor daemon serving one worktree (used by Remove-WtWorktree).</summary>
     internal static class DaemonStopper
     {
+        private const string StoppedByIpcMessage = "Exited after git's IPC stop (git fsmonitor--daemon stop); no signal was sent.";
+
         /// <summary>The bound on git's own IPC stop.</summary>
         internal static readonly TimeSpan IpcStopTimeout = TimeSpan.FromSeconds(2);
 
@@ -77,12 +79,7 @@ namespace Worktrunk.Daemons
                 for (var i = 0; i < results.Count; i++)
                 {
                     var r = results[i];
-                    var pid = r.Id.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    sink.Verbose("fsmonitor daemon PID " + pid + ": " + r.Outcome + ". " + r.Message);
-                    if (r.Outcome == WtDaemonStopOutcome.Survived || r.Outcome == WtDaemonStopOutcome.Denied)
-                    {
-                        sink.Warning("The fsmonitor daemon (PID " + pid + ") of " + worktreePath + " could not be stopped: " + r.Message);
-                    }
+                    DaemonStopOutcomes.Report(sink, r.Id.Pid, "of " + worktreePath, r.Outcome, r.Message);
 
                     first ??= new WtDaemonStopResult(r.Id.Pid, holders[i].SocketPath, PathUtil.Canonicalize(gitDir), state, r.Outcome, clock.Elapsed, r.Message + " (fsmonitor daemon of " + worktreePath + ")");
                 }
@@ -138,7 +135,7 @@ namespace Worktrunk.Daemons
             for (var i = 0; i < ids.Count; i++)
             {
                 results.Add(byIpc[i]
-                    ? new SignalResult(ids[i], WtDaemonStopOutcome.StoppedByIpc, clock.Elapsed, "Exited after git's IPC stop (git fsmonitor--daemon stop); no signal was sent.")
+                    ? new SignalResult(ids[i], WtDaemonStopOutcome.StoppedByIpc, clock.Elapsed, StoppedByIpcMessage)
                     : signalled[next++]);
             }
 
@@ -173,8 +170,9 @@ namespace Worktrunk.Daemons
                 var d = daemons[i];
                 if (byIpc[i])
                 {
-                    git.Sink.Verbose("fsmonitor daemon PID " + d.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ": StoppedByIpc.");
-                    results.Add(new WtDaemonStopResult(d.ProcessId, d.SocketPath, d.GitDir, d.State, WtDaemonStopOutcome.StoppedByIpc, clock.Elapsed, "Exited after git's IPC stop (git fsmonitor--daemon stop); no signal was sent."));
+                    var r = new WtDaemonStopResult(d.ProcessId, d.SocketPath, d.GitDir, d.State, WtDaemonStopOutcome.StoppedByIpc, clock.Elapsed, StoppedByIpcMessage);
+                    DaemonStopOutcomes.Report(git.Sink, d.ProcessId, d.SocketPath, r.Outcome, r.Message);
+                    results.Add(r);
                 }
                 else
                 {
@@ -319,5 +317,31 @@ namespace Worktrunk.Daemons
 
         /// <summary>True when something (a socket) exists at the path; File.Exists is true for any non-directory.</summary>
         private static bool SocketFileExists(string path) => File.Exists(path);
+    }
+
+    /// <summary>
+    /// The one reading of a daemon stop outcome: which outcomes are failures (the daemon may still
+    /// run), and how one is reported on a sink: a failure as a warning, anything else as a
+    /// verbose line. Stop-WtDaemon also turns a failure into a DaemonStopFailed error.
+    /// </summary>
+    internal static class DaemonStopOutcomes
+    {
+        /// <summary>True when the daemon was not stopped: the signal was refused, or it outlived SIGKILL.</summary>
+        internal static bool Failed(WtDaemonStopOutcome outcome) =>
+            outcome == WtDaemonStopOutcome.Denied || outcome == WtDaemonStopOutcome.Survived;
+
+        /// <summary>Reports one outcome; <paramref name="what"/> names the daemon (its socket, or "of &lt;worktree&gt;").</summary>
+        internal static void Report(IDiagnosticSink sink, int pid, string? what, WtDaemonStopOutcome outcome, string message)
+        {
+            var id = "fsmonitor daemon PID " + pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (Failed(outcome))
+            {
+                sink.Warning(id + " (" + (what ?? "no socket") + "): " + outcome + ". " + message);
+            }
+            else
+            {
+                sink.Verbose(id + ": " + outcome + ". " + message);
+            }
+        }
     }
 }

@@ -35,7 +35,15 @@ namespace Worktrunk.Daemons
             return Run(repo, git, whatIf, deadline, shouldProcess, DiscoveryMethod.Auto);
         }
 
-        internal static WtSweepSummary Run(RepositoryLocation repo, GitRunner git, bool whatIf, TimeSpan deadline, Func<WtFsmonitorDaemon, bool>? shouldProcess, DiscoveryMethod method)
+        internal static WtSweepSummary Run(RepositoryLocation repo, GitRunner git, bool whatIf, TimeSpan deadline, Func<WtFsmonitorDaemon, bool>? shouldProcess, DiscoveryMethod method) =>
+            Run(repo, git, whatIf, deadline, shouldProcess, method, null);
+
+        /// <summary>
+        /// As above; <paramref name="listed"/> is this repository's worktree list when the operation
+        /// already read it (GitWorktreeListings.TrySeed: taken while it still covers every
+        /// registration), so classification runs no `git worktree list` for it.
+        /// </summary>
+        internal static WtSweepSummary Run(RepositoryLocation repo, GitRunner git, bool whatIf, TimeSpan deadline, Func<WtFsmonitorDaemon, bool>? shouldProcess, DiscoveryMethod method, IReadOnlyList<WtWorktree>? listed)
         {
             var clock = Stopwatch.StartNew();
             var sink = new WarningRecorder(git.Sink);
@@ -51,6 +59,11 @@ namespace Worktrunk.Daemons
                 if (discovered.Count > 0)
                 {
                     var listings = new GitWorktreeListings(scoped, repo, allowOtherRepositories: false);
+                    if (listed != null && !listings.TrySeed(listed))
+                    {
+                        sink.Verbose("A worktree was registered in " + repo.CommonDir + " since its list was read; listing it again.");
+                    }
+
                     var all = DaemonInventory.Take(repo, scoped, false, method, discovered, listings);
                     foreach (var d in all)
                     {
@@ -126,14 +139,7 @@ namespace Worktrunk.Daemons
                 var d = daemons[i];
                 var r = outcomes[i];
                 results.Add(new WtDaemonStopResult(d.ProcessId, d.SocketPath, d.GitDir, d.State, r.Outcome, r.Elapsed, r.Message));
-                if (r.Outcome == WtDaemonStopOutcome.Denied || r.Outcome == WtDaemonStopOutcome.Survived)
-                {
-                    sink.Warning("fsmonitor daemon PID " + d.ProcessId.ToString(CultureInfo.InvariantCulture) + " (" + d.SocketPath + "): " + r.Outcome + ". " + r.Message);
-                }
-                else
-                {
-                    sink.Verbose("fsmonitor daemon PID " + d.ProcessId.ToString(CultureInfo.InvariantCulture) + ": " + r.Outcome + ". " + r.Message);
-                }
+                DaemonStopOutcomes.Report(sink, d.ProcessId, d.SocketPath, r.Outcome, r.Message);
             }
 
             return results;

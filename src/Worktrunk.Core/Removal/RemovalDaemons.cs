@@ -6,8 +6,8 @@ namespace Worktrunk.Removal
 {
     /// <summary>
     /// The removal's only calls into the fsmonitor daemon layer (Daemons/): stopping the daemon of
-    /// the worktree being removed, before its directory moves, and the repository's orphan sweep
-    /// after all output. Both are bounded and best effort: they never throw, never fail a removal.
+    /// the worktree being removed, before its directory moves (the orphan sweep after all output is
+    /// RemovalSweep → Operations/RepositorySweep). Bounded and best effort: never throws, never fails a removal.
     /// </summary>
     internal static class RemovalDaemons
     {
@@ -28,19 +28,6 @@ namespace Worktrunk.Removal
             }
 
             return DaemonStopper.StopForWorktree(worktreePath, gitDir, git, EscalationDeadline);
-        }
-
-        /// <summary>Reaps the repository's orphaned daemons; failures are warnings on the sink.</summary>
-        internal static WtSweepSummary? Sweep(RepositoryLocation repository, GitRunner git)
-        {
-            try
-            {
-                return FsmonitorSweep.Run(repository, git, whatIf: false, EscalationDeadline);
-            }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
         }
     }
 }

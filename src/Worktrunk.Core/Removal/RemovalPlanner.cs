@@ -21,14 +21,22 @@ namespace Worktrunk.Removal
     internal static class RemovalPlanner
     {
         /// <summary>Plans <paramref name="selector"/>; throws <see cref="WorktrunkException"/> with the refusal.</summary>
-        internal static RemovalPlan Plan(RemovalSelector selector, RemovalContext context, RemovalOptions options, IRemovalProbe probe)
+        internal static RemovalPlan Plan(RemovalSelector selector, RemovalContext context, RemovalOptions options, IRemovalProbe probe) =>
+            Plan(selector, context, selector.Kind == SelectorKind.Branch ? null : FindByPath(context, selector.Text), options, probe);
+
+        /// <summary>
+        /// Plans <paramref name="selector"/> when the caller already looked its path up in
+        /// <paramref name="context"/> (<see cref="FindByPath"/>, once per selector): <paramref name="found"/>
+        /// is that worktree, or null when none is registered there (ignored for a branch).
+        /// </summary>
+        internal static RemovalPlan Plan(RemovalSelector selector, RemovalContext context, WtWorktree? found, RemovalOptions options, IRemovalProbe probe)
         {
             switch (selector.Kind)
             {
                 case SelectorKind.Path:
                 case SelectorKind.Worktree:
                 {
-                    var worktree = FindByPath(context, selector.Text);
+                    var worktree = found;
                     if (worktree == null)
                     {
                         throw new WorktrunkException(

@@ -1,18 +1,13 @@
-// Contract: one sweep of one repository: reap its provably orphaned fsmonitor daemons (see
-// FsmonitorSweep for the scope and signal discipline) and hand its stale trash entries (older than
-// 24 h, named `<name>-<unix seconds>`) to the detached low-priority deleter. One ShouldProcess per
-// daemon and per trash entry; -WhatIf lists them and changes nothing. Every step is best effort: a
-// failure becomes a warning (and an entry of the summary's Warnings), never a failed command.
-// Exactly one Worktrunk.WtSweepSummary is written.
+// Contract: binding for Operations/RepositorySweep (one sweep of one repository: orphaned
+// fsmonitor daemons and stale trash; one ShouldProcess per daemon and per trash entry; -WhatIf
+// changes nothing; best effort, exactly one Worktrunk.WtSweepSummary is written).
 
 using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Management.Automation;
 using Worktrunk.Daemons;
 using Worktrunk.Diagnostics;
+using Worktrunk.Operations;
 using Worktrunk.PowerShell.Internal;
-using Worktrunk.Trash;
 
 namespace Worktrunk.PowerShell.Commands
 {
@@ -38,65 +33,13 @@ namespace Worktrunk.PowerShell.Commands
         {
             try
             {
-                var git = Git;
-                var repo = Worktrunk.Git.RepositoryLocator.Locate(ResolveDirectory(Repository, nameof(Repository)), git);
-                var whatIf = IsWhatIf();
-                var summary = FsmonitorSweep.Run(
-                    repo,
-                    git,
-                    whatIf,
-                    TimeSpan.FromSeconds(TimeoutSec),
-                    d => ShouldProcess("PID " + d.ProcessId.ToString(CultureInfo.InvariantCulture) + " (" + (d.SocketPath ?? "no socket") + ")", StopWtDaemonCommand.Action));
+                RepositorySweep.Invoke(ResolveDirectory(Repository, nameof(Repository)), TimeSpan.FromSeconds(TimeoutSec), new CmdletHost(this));
                 Sink.Drain();
-
-                var warnings = new List<string>();
-                var stale = new List<string>();
-                var approved = new List<string>();
-                try
-                {
-                    stale = TrashPaths.CollectStale(repo.CommonDir, DateTimeOffset.UtcNow, Sink);
-                    foreach (var entry in stale)
-                    {
-                        if (ShouldProcess(entry, "Delete stale trash entry"))
-                        {
-                            approved.Add(entry);
-                        }
-                    }
-
-                    if (!whatIf && approved.Count > 0)
-                    {
-                        BackgroundDeleter.Start(repo.CommonDir, approved, System.IO.Path.Combine(TrashPaths.LogsDir(repo.CommonDir), "internal-trash-sweep.log"), Sink);
-                    }
-                }
-                catch (Exception e) when (e is WorktrunkException || e is System.IO.IOException || e is UnauthorizedAccessException)
-                {
-                    var message = "Removing stale trash of " + repo.CommonDir + " failed: " + e.Message;
-                    warnings.Add(message);
-                    WriteWarning(message);
-                    approved.Clear();
-                }
-
-                Sink.Drain();
-                WriteObject(summary.WithTrash(stale, whatIf ? 0 : approved.Count, warnings, summary.Elapsed));
-            }
-            catch (OperationCanceledException)
-            {
             }
             catch (WorktrunkException e)
             {
                 ThrowTerminating(e);
             }
-        }
-
-        /// <summary>True for -WhatIf or $WhatIfPreference.</summary>
-        private bool IsWhatIf()
-        {
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w))
-            {
-                return w is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(w);
-            }
-
-            return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
         }
     }
 }

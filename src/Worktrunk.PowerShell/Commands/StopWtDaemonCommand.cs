@@ -1,24 +1,13 @@
-// Contract: stops the fsmonitor daemons given by object or PID, one ShouldProcess per daemon
-// (target `PID <pid> (<socket>)`, action "Stop fsmonitor daemon").
-// Data safety: each daemon is re-discovered and re-classified twice: before asking (so -WhatIf
-// and -Confirm describe what would really happen, and a Live or Unknown daemon is refused with an
-// error unless -Force) and again just before signalling (a state that changed in between is
-// honoured). A PID that is not a `git ... fsmonitor--daemon run` process holding an fsmonitor
-// socket is never signalled (DaemonNotFound); a daemon object whose process has exited or whose
-// PID now names another process is reported AlreadyGone without any signal.
-// Signal discipline: git's own IPC stop first when the daemon's worktree still exists (a daemon
-// that exits then is StoppedByIpc), then one batch of identity-checked SIGTERM + SIGCONT → 50 ms
-// polls up to -TimeoutSec → SIGKILL (DaemonSignaller) for the rest (DaemonStopper.StopClassified).
-// Platform: Windows stops through `git fsmonitor--daemon stop` and then force-kills only a daemon
-// attributed to its named pipe (discovery guarantees that); anything else is reported.
+// Contract: binding for Operations/DaemonStop (stops fsmonitor daemons given by object or PID:
+// re-discovered and re-classified before asking and again before signalling; Live and Unknown
+// refused without -Force; one ShouldProcess per daemon, asked here in ProcessRecord order; the
+// signals sent together in EndProcessing). See DaemonStop for the data-safety and signal rules.
 
 using System;
-using System.Collections.Generic;
-using System.Globalization;
 using System.Management.Automation;
 using Worktrunk.Daemons;
 using Worktrunk.Diagnostics;
-using Worktrunk.Git;
+using Worktrunk.Operations;
 using Worktrunk.PowerShell.Completion;
 using Worktrunk.PowerShell.Internal;
 
@@ -32,17 +21,12 @@ namespace Worktrunk.PowerShell.Commands
     public sealed class StopWtDaemonCommand : WorktrunkCmdlet
     {
         /// <summary>The ShouldProcess action text.</summary>
-        internal const string Action = "Stop fsmonitor daemon";
+        internal const string Action = DaemonStop.Action;
 
         private const string InputObjectSet = "InputObject";
         private const string ProcessIdSet = "ProcessId";
 
-        private readonly List<WtFsmonitorDaemon> _approved = new List<WtFsmonitorDaemon>();
-
-        /// <summary>Listings for the checks before asking; the re-check before signalling lists afresh.</summary>
-        private GitWorktreeListings? _listings;
-        private string? _sessionCommonDir;
-        private bool _sessionResolved;
+        private DaemonStop? _stop;
 
         /// <summary>Gets or sets daemons from Get-WtOrphanDaemon.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
@@ -68,38 +52,14 @@ namespace Worktrunk.PowerShell.Commands
         {
             try
             {
+                var stop = Operation();
                 if (ParameterSetName == ProcessIdSet)
                 {
-                    foreach (var pid in ProcessId!)
-                    {
-                        var current = Current(pid, null, Listings());
-                        if (current == null)
-                        {
-                            WriteError(Worktrunk.Interop.Platform.IsWindows
-                                ? ErrorMapper.Create(
-                                    ErrorIds.DaemonNotAttributable,
-                                    ErrorCategory.ObjectNotFound,
-                                    $"PID {pid.ToString(CultureInfo.InvariantCulture)} serves no fsmonitor named pipe Worktrunk can attribute, so it was not stopped.",
-                                    pid,
-                                    "Run `git fsmonitor--daemon stop` in its worktree, or Get-WtOrphanDaemon -IncludeLive to list the daemons Worktrunk can attribute.")
-                                : ErrorMapper.Create(
-                                    ErrorIds.DaemonNotFound,
-                                    ErrorCategory.ObjectNotFound,
-                                    $"PID {pid.ToString(CultureInfo.InvariantCulture)} is not a running git fsmonitor daemon holding an fsmonitor socket; nothing was signalled.",
-                                    pid,
-                                    "Run Get-WtOrphanDaemon -IncludeLive to list the daemons."));
-                            continue;
-                        }
-
-                        Consider(current, current);
-                    }
+                    stop.Consider(ProcessId!);
                 }
                 else
                 {
-                    foreach (var given in InputObject!)
-                    {
-                        Consider(given, Current(given.ProcessId, given, Listings()));
-                    }
+                    stop.Consider(InputObject!);
                 }
             }
             catch (OperationCanceledException)
@@ -114,47 +74,10 @@ namespace Worktrunk.PowerShell.Commands
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
-            if (_approved.Count == 0)
-            {
-                return;
-            }
-
             try
             {
-                // Re-verify every approved daemon just before signalling, with fresh listings.
-                var toSignal = new List<WtFsmonitorDaemon>();
-                var fresh = new GitWorktreeListings(Git, null, allowOtherRepositories: true);
-                foreach (var d in _approved)
-                {
-                    var now = Current(d.ProcessId, d, fresh);
-                    if (now == null)
-                    {
-                        WriteObject(Gone(d));
-                    }
-                    else if (Refuse(now))
-                    {
-                        continue;
-                    }
-                    else
-                    {
-                        toSignal.Add(now);
-                    }
-                }
-
-                var results = DaemonStopper.StopClassified(toSignal, Git, TimeSpan.FromSeconds(TimeoutSec));
+                _stop?.Finish();
                 Sink.Drain();
-                foreach (var r in results)
-                {
-                    WriteObject(r);
-                    if (r.Outcome == WtDaemonStopOutcome.Denied || r.Outcome == WtDaemonStopOutcome.Survived)
-                    {
-                        WriteError(ErrorMapper.Create(
-                            ErrorIds.DaemonStopFailed,
-                            r.Outcome == WtDaemonStopOutcome.Denied ? ErrorCategory.PermissionDenied : ErrorCategory.OperationTimeout,
-                            $"The fsmonitor daemon PID {r.ProcessId.ToString(CultureInfo.InvariantCulture)} was not stopped ({r.Outcome}): {r.Message}",
-                            r));
-                    }
-                }
             }
             catch (OperationCanceledException)
             {
@@ -165,81 +88,6 @@ namespace Worktrunk.PowerShell.Commands
             }
         }
 
-        /// <summary>The daemon now running with this PID and the same identity, freshly classified; null when it is gone or not a daemon.</summary>
-        private WtFsmonitorDaemon? Current(int pid, WtFsmonitorDaemon? original, GitWorktreeListings listings)
-        {
-            var probe = DaemonDiscovery.Probe(pid, Sink, Cancellation);
-            if (probe == null || (original != null && probe.Identity.StartTicks != original.StartTicks))
-            {
-                return null;
-            }
-
-            return DaemonInventory.Describe(probe, original?.CommonDir ?? SessionCommonDir(), listings);
-        }
-
-        private GitWorktreeListings Listings() => _listings ??= new GitWorktreeListings(Git, null, allowOtherRepositories: true);
-
-        private void Consider(WtFsmonitorDaemon shown, WtFsmonitorDaemon? current)
-        {
-            if (current == null)
-            {
-                // The process exited (or its PID was reused) since it was listed: nothing to signal.
-                if (ShouldProcess(Target(shown), Action))
-                {
-                    WriteObject(Gone(shown));
-                }
-
-                return;
-            }
-
-            if (Refuse(current))
-            {
-                return;
-            }
-
-            if (ShouldProcess(Target(current), Action))
-            {
-                _approved.Add(current);
-            }
-        }
-
-        /// <summary>Writes the refusal error and returns true for a Live or Unknown daemon without -Force.</summary>
-        private bool Refuse(WtFsmonitorDaemon d)
-        {
-            if (Force.IsPresent || d.IsOrphaned)
-            {
-                return false;
-            }
-
-            var live = d.State == WtDaemonState.Live;
-            WriteError(ErrorMapper.Create(
-                live ? ErrorIds.DaemonServesLiveWorktree : ErrorIds.DaemonNotProvablyOrphaned,
-                ErrorCategory.InvalidOperation,
-                live
-                    ? $"The fsmonitor daemon PID {d.ProcessId.ToString(CultureInfo.InvariantCulture)} serves the live worktree {d.WorktreePath ?? d.GitDir}; it was not stopped. {d.Reason}"
-                    : $"The fsmonitor daemon PID {d.ProcessId.ToString(CultureInfo.InvariantCulture)} cannot be proven orphaned; it was not stopped. {d.Reason}",
-                d,
-                "Pass -Force to stop it anyway (git restarts a live worktree's daemon on demand)."));
-            return true;
-        }
-
-        private static string Target(WtFsmonitorDaemon d) =>
-            "PID " + d.ProcessId.ToString(CultureInfo.InvariantCulture) + " (" + (d.SocketPath ?? "no socket") + ")";
-
-        private static WtDaemonStopResult Gone(WtFsmonitorDaemon d) =>
-            new WtDaemonStopResult(d.ProcessId, d.SocketPath, d.GitDir, d.State, WtDaemonStopOutcome.AlreadyGone, TimeSpan.Zero, "The process had exited (or its PID now names another process); nothing was signalled.");
-
-        /// <summary>The common dir of the session's repository, found without spawning git (for attributing socketDir sockets).</summary>
-        private string? SessionCommonDir()
-        {
-            if (!_sessionResolved)
-            {
-                _sessionResolved = true;
-                var here = CurrentFileSystemLocation();
-                _sessionCommonDir = here == null ? null : RepositoryLocator.Walk(Worktrunk.IO.PathUtil.Canonicalize(here))?.CommonDir;
-            }
-
-            return _sessionCommonDir;
-        }
+        private DaemonStop Operation() => _stop ??= new DaemonStop(Force.IsPresent, TimeSpan.FromSeconds(TimeoutSec), new CmdletHost(this));
     }
 }
