@@ -400,32 +400,45 @@ namespace Worktrunk.Daemons
         }
 
         /// <summary>
-        /// The sweep's scope: this repository's worktree-removed orphans, git-dir-gone orphans whose
-        /// socket lay under this repository's common dir, and bare-name sockets whose repository
-        /// cannot be known. Never Live or Unknown.
+        /// The one scope rule: whether a daemon belongs to the repository asked about
+        /// (<paramref name="scopeCommonDir"/>, canonical; null: none). Its repository is that one
+        /// (same common dir); for a git dir that is gone, whose repository is only a lexical guess,
+        /// the git dir lay at or under that common dir. A repository nested in another's common dir
+        /// (a submodule's modules/&lt;name&gt;) is its own repository, not the outer one.
+        /// </summary>
+        internal static bool InRepository(DaemonVerdict verdict, string? scopeCommonDir)
+        {
+            if (scopeCommonDir == null)
+            {
+                return false;
+            }
+
+            return verdict.State == WtDaemonState.OrphanedGitDirGone
+                ? verdict.GitDir != null && PathUtil.IsAtOrUnder(verdict.GitDir, scopeCommonDir)
+                : verdict.CommonDir != null && string.Equals(verdict.CommonDir, scopeCommonDir, PathUtil.Comparison);
+        }
+
+        /// <summary>
+        /// The sweep's scope: this repository's provable orphans (<see cref="InRepository"/>), and
+        /// bare-name sockets (macOS) whose repository cannot be known. Never Live or Unknown.
         /// </summary>
         internal static bool InSweepScope(DaemonVerdict verdict, string? socketPath, string scopeCommonDir)
         {
             switch (verdict.State)
             {
-                case WtDaemonState.OrphanedWorktreeRemoved:
-                    return verdict.CommonDir != null && string.Equals(verdict.CommonDir, scopeCommonDir, PathUtil.Comparison);
                 case WtDaemonState.OrphanedGitDirGone:
-                    if (socketPath == null || FsmonitorSocket.IsBareName(socketPath))
-                    {
-                        return true;
-                    }
-
-                    return verdict.GitDir != null && PathUtil.IsAtOrUnder(verdict.GitDir, scopeCommonDir);
+                    return socketPath == null || FsmonitorSocket.IsBareName(socketPath) || InRepository(verdict, scopeCommonDir);
+                case WtDaemonState.OrphanedWorktreeRemoved:
+                    return InRepository(verdict, scopeCommonDir);
                 default:
                     return false;
             }
         }
 
         /// <summary>Get-WtOrphanDaemon's default view: this repository's provable orphans plus git-dir-gone orphans anywhere.</summary>
-        internal static bool InDefaultView(DaemonVerdict verdict, string scopeCommonDir) =>
+        internal static bool InDefaultView(DaemonVerdict verdict, string? scopeCommonDir) =>
             verdict.State == WtDaemonState.OrphanedGitDirGone ||
-            (verdict.State == WtDaemonState.OrphanedWorktreeRemoved && verdict.CommonDir != null && string.Equals(verdict.CommonDir, scopeCommonDir, PathUtil.Comparison));
+            (verdict.State == WtDaemonState.OrphanedWorktreeRemoved && InRepository(verdict, scopeCommonDir));
 
         /// <summary>True when <paramref name="gitDir"/> is exactly `&lt;common&gt;/worktrees/&lt;id&gt;`.</summary>
         private static bool IsRegistrationDir(string gitDir, string common)

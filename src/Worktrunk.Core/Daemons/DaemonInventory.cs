@@ -26,8 +26,28 @@ namespace Worktrunk.Daemons
             IWorktreeListings? listings = null,
             bool readGitFiles = false)
         {
+            var classified = TakeClassified(scope, git, listOtherRepositories, method, discovered, listings, readGitFiles);
+            var result = new List<WtFsmonitorDaemon>(classified.Count);
+            foreach (var c in classified)
+            {
+                result.Add(c.Daemon);
+            }
+
+            return result;
+        }
+
+        /// <summary>As <see cref="Take"/>, each daemon with the verdict it was built from (for the scope rules, without rebuilding it).</summary>
+        internal static List<ClassifiedDaemon> TakeClassified(
+            RepositoryLocation? scope,
+            GitRunner git,
+            bool listOtherRepositories,
+            DiscoveryMethod method = DiscoveryMethod.Auto,
+            IReadOnlyList<DiscoveredDaemon>? discovered = null,
+            IWorktreeListings? listings = null,
+            bool readGitFiles = false)
+        {
             var found = discovered ?? DaemonDiscovery.Discover(git.Sink, method, git.Cancellation);
-            var result = new List<WtFsmonitorDaemon>(found.Count);
+            var result = new List<ClassifiedDaemon>(found.Count);
             if (found.Count == 0)
             {
                 return result;
@@ -39,14 +59,35 @@ namespace Worktrunk.Daemons
                 // git's own files where they can be read exactly (no git process), git for the rest.
                 listings = new FileWorktreeListings(listings, scope?.CommonDir, listOtherRepositories);
             }
+
             var fs = new CachingFileSystemView();
             foreach (var d in found)
             {
                 git.Cancellation.ThrowIfCancellationRequested();
-                result.Add(Describe(d, scope?.CommonDir, listings, fs));
+                result.Add(Classify(d, scope?.CommonDir, listings, fs));
             }
 
             return result;
+        }
+
+        /// <summary>
+        /// What Get-WtOrphanDaemon lists: every daemon with <paramref name="includeLive"/> (other
+        /// repositories' too), else the default view (DaemonClassifier.InDefaultView); sorted by
+        /// state, then PID. Worktrees are read from git's files where exact.
+        /// </summary>
+        internal static List<WtFsmonitorDaemon> View(RepositoryLocation? scope, GitRunner git, bool includeLive)
+        {
+            var shown = new List<WtFsmonitorDaemon>();
+            foreach (var c in TakeClassified(scope, git, listOtherRepositories: includeLive, readGitFiles: true))
+            {
+                if (includeLive || DaemonClassifier.InDefaultView(c.Verdict, scope?.CommonDir))
+                {
+                    shown.Add(c.Daemon);
+                }
+            }
+
+            shown.Sort((a, b) => a.State != b.State ? a.State.CompareTo(b.State) : a.ProcessId.CompareTo(b.ProcessId));
+            return shown;
         }
 
         /// <summary>
@@ -57,7 +98,11 @@ namespace Worktrunk.Daemons
         /// <paramref name="watchesOf"/> replaces the /proc reader (tests); the default reads them
         /// only where discovery read /proc and proves the PID still names the same process after.
         /// </summary>
-        internal static WtFsmonitorDaemon Describe(DiscoveredDaemon d, string? scopeCommonDir, IWorktreeListings listings, IFileSystemView? fs = null, Func<DiscoveredDaemon, DaemonWatches?>? watchesOf = null)
+        internal static WtFsmonitorDaemon Describe(DiscoveredDaemon d, string? scopeCommonDir, IWorktreeListings listings, IFileSystemView? fs = null, Func<DiscoveredDaemon, DaemonWatches?>? watchesOf = null) =>
+            Classify(d, scopeCommonDir, listings, fs, watchesOf).Daemon;
+
+        /// <summary>As <see cref="Describe"/>, with the verdict.</summary>
+        internal static ClassifiedDaemon Classify(DiscoveredDaemon d, string? scopeCommonDir, IWorktreeListings listings, IFileSystemView? fs = null, Func<DiscoveredDaemon, DaemonWatches?>? watchesOf = null)
         {
             fs ??= RealFileSystemView.Instance;
             var verdict = DaemonClassifier.Classify(d.SocketPath, scopeCommonDir, fs, listings);
@@ -82,10 +127,7 @@ namespace Worktrunk.Daemons
                 }
             }
 
-            var inRepo = scopeCommonDir != null && (
-                (verdict.CommonDir != null && string.Equals(verdict.CommonDir, scopeCommonDir, PathUtil.Comparison)) ||
-                (verdict.GitDir != null && PathUtil.IsAtOrUnder(verdict.GitDir, scopeCommonDir)));
-            return new WtFsmonitorDaemon(
+            return new ClassifiedDaemon(verdict, new WtFsmonitorDaemon(
                 d.Pid,
                 d.Identity.StartTicks,
                 ProcessIdentities.ToDateTime(d.Identity.StartTicks),
@@ -96,7 +138,7 @@ namespace Worktrunk.Daemons
                 verdict.State,
                 verdict.Reason,
                 d.CommandLine,
-                inRepo);
+                DaemonClassifier.InRepository(verdict, scopeCommonDir)));
         }
 
         /// <summary>The daemon's inotify watches when /proc shows them and the PID still names the discovered process; else null.</summary>
@@ -111,8 +153,26 @@ namespace Worktrunk.Daemons
             return watches.HasValue && ProcessIdentities.Check(d.Identity) == IdentityStatus.Same ? watches : null;
         }
 
-        /// <summary>The daemons the sweep of <paramref name="scopeCommonDir"/> may reap.</summary>
+        /// <summary>
+        /// The daemons the sweep of <paramref name="scopeCommonDir"/> may reap, for a caller that
+        /// holds only the output object (the benchmarks); the sweep itself keeps each verdict
+        /// (<see cref="TakeClassified"/>).
+        /// </summary>
         internal static bool InSweepScope(WtFsmonitorDaemon d, string scopeCommonDir) =>
             DaemonClassifier.InSweepScope(new DaemonVerdict(d.State, d.Reason, d.GitDir, d.CommonDir, d.WorktreePath), d.SocketPath, scopeCommonDir);
+    }
+
+    /// <summary>One daemon as listed, with the verdict it was built from.</summary>
+    internal sealed class ClassifiedDaemon
+    {
+        internal ClassifiedDaemon(DaemonVerdict verdict, WtFsmonitorDaemon daemon)
+        {
+            Verdict = verdict;
+            Daemon = daemon;
+        }
+
+        internal DaemonVerdict Verdict { get; }
+
+        internal WtFsmonitorDaemon Daemon { get; }
     }
 }

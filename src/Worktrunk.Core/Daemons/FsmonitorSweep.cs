@@ -64,12 +64,11 @@ namespace Worktrunk.Daemons
                         sink.Verbose("A worktree was registered in " + repo.CommonDir + " since its list was read; listing it again.");
                     }
 
-                    var all = DaemonInventory.Take(repo, scoped, false, method, discovered, listings);
-                    foreach (var d in all)
+                    foreach (var c in DaemonInventory.TakeClassified(repo, scoped, false, method, discovered, listings))
                     {
-                        if (DaemonInventory.InSweepScope(d, repo.CommonDir))
+                        if (DaemonClassifier.InSweepScope(c.Verdict, c.Daemon.SocketPath, repo.CommonDir))
                         {
-                            orphans.Add(d);
+                            orphans.Add(c.Daemon);
                         }
                     }
 

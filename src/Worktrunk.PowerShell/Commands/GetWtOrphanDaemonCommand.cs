@@ -29,18 +29,9 @@ namespace Worktrunk.PowerShell.Commands
             try
             {
                 var git = Git;
-                var scope = LocateScope(this, Repository, git);
-                var all = DaemonInventory.Take(scope, git, listOtherRepositories: IncludeLive.IsPresent, readGitFiles: true);
+                var shown = DaemonInventory.View(LocateScope(this, Repository, git), git, IncludeLive.IsPresent);
                 Sink.Drain();
-                all.Sort((a, b) => a.State != b.State ? a.State.CompareTo(b.State) : a.ProcessId.CompareTo(b.ProcessId));
-                foreach (var d in all)
-                {
-                    var verdict = new DaemonVerdict(d.State, d.Reason, d.GitDir, d.CommonDir, d.WorktreePath);
-                    if (IncludeLive.IsPresent || DaemonClassifier.InDefaultView(verdict, scope?.CommonDir ?? string.Empty))
-                    {
-                        WriteObject(d);
-                    }
-                }
+                WriteObject(shown, enumerateCollection: true);
             }
             catch (OperationCanceledException)
             {

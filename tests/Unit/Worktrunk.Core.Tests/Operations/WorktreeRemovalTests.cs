@@ -274,6 +274,28 @@ namespace Worktrunk.Core.Tests.Operations
         }
 
         [Fact]
+        public void A_list_read_earlier_is_handed_on_only_while_it_still_names_every_registration()
+        {
+            using var sb = GitSandbox.Create();
+            var x = sb.AddWorktree("x");
+            sb.AddWorktree("y");
+            var git = new Worktrunk.Git.GitRunner(NullSink.Instance);
+            var listed = RemovalFixture.Context(sb, git).Worktrees;
+            var common = PathUtil.Canonicalize(sb.CommonDir);
+            Assert.True(Worktrunk.Daemons.GitWorktreeListings.StillCovers(listed, common));
+
+            // A registration removed since (what the removal itself does) is fine.
+            sb.Git(sb.RepoPath, "worktree", "remove", x);
+            Assert.True(Worktrunk.Daemons.GitWorktreeListings.StillCovers(listed, common));
+
+            // The same id reused by a worktree elsewhere: the list no longer describes it.
+            var elsewhere = Path.Combine(sb.Root, "else", "x");
+            sb.Git(sb.RepoPath, "worktree", "add", "-q", "-b", "x2", elsewhere, "main");
+            Assert.True(Directory.Exists(Path.Combine(sb.CommonDir, "worktrees", "x")));
+            Assert.False(Worktrunk.Daemons.GitWorktreeListings.StillCovers(listed, common));
+        }
+
+        [Fact]
         public void WhatIf_runs_no_closing_sweep()
         {
             using var bed = new DaemonTestBed();
