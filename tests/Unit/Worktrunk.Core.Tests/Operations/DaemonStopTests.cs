@@ -200,6 +200,27 @@ namespace Worktrunk.Core.Tests.Operations
             Assert.True(daemon.IsAlive);
         }
 
+        [Theory]
+        [InlineData(WtDaemonStopOutcome.Denied, true)]
+        [InlineData(WtDaemonStopOutcome.Survived, true)]
+        [InlineData(WtDaemonStopOutcome.StoppedByIpc, false)]
+        [InlineData(WtDaemonStopOutcome.Terminated, false)]
+        [InlineData(WtDaemonStopOutcome.Killed, false)]
+        [InlineData(WtDaemonStopOutcome.AlreadyGone, false)]
+        public void A_stop_outcome_is_a_warning_exactly_when_it_failed(WtDaemonStopOutcome outcome, bool failed)
+        {
+            var sink = new RecordingSink();
+
+            DaemonStopOutcomes.Report(sink, 4242, "/x/.git/fsmonitor--daemon.ipc", outcome, "why.");
+
+            Assert.Equal(failed, DaemonStopOutcomes.Failed(outcome));
+            Assert.Equal(failed ? 1 : 0, sink.Warnings.Count);
+            Assert.Equal(failed ? 0 : 1, sink.Verbose.Count);
+            var line = failed ? sink.Warnings.Single() : sink.Verbose.Single();
+            Assert.Contains("PID 4242", line, StringComparison.Ordinal);
+            Assert.Contains(outcome.ToString(), line, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void Ctrl_C_before_Finish_signals_nothing()
         {

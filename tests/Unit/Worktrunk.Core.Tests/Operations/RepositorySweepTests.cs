@@ -139,6 +139,33 @@ namespace Worktrunk.Core.Tests.Operations
         }
 
         [Fact]
+        public void The_one_scope_rule_keeps_a_nested_repository_out_and_this_repositorys_orphans_in()
+        {
+            const string Common = "/r/.git";
+            var nested = new DaemonVerdict(WtDaemonState.OrphanedWorktreeRemoved, string.Empty, Common + "/modules/sub", Common + "/modules/sub", null);
+            Assert.False(DaemonClassifier.InRepository(nested, Common));
+            Assert.False(DaemonClassifier.InSweepScope(nested, Common + "/modules/sub/" + FsmonitorSocket.FileName, Common));
+            Assert.False(DaemonClassifier.InDefaultView(nested, Common));
+
+            var removed = new DaemonVerdict(WtDaemonState.OrphanedWorktreeRemoved, string.Empty, Common + "/worktrees/y", Common, null);
+            Assert.True(DaemonClassifier.InRepository(removed, Common));
+            Assert.True(DaemonClassifier.InSweepScope(removed, Common + "/worktrees/y/" + FsmonitorSocket.FileName, Common));
+            Assert.True(DaemonClassifier.InDefaultView(removed, Common));
+            Assert.False(DaemonClassifier.InRepository(removed, null));
+            Assert.False(DaemonClassifier.InDefaultView(removed, null));
+
+            var gone = new DaemonVerdict(WtDaemonState.OrphanedGitDirGone, string.Empty, Common + "/worktrees/x", Common, null);
+            Assert.True(DaemonClassifier.InRepository(gone, Common));
+            Assert.True(DaemonClassifier.InSweepScope(gone, Common + "/worktrees/x/" + FsmonitorSocket.FileName, Common));
+            Assert.False(DaemonClassifier.InSweepScope(gone, Common + "/worktrees/x/" + FsmonitorSocket.FileName, "/other/.git"));
+
+            var live = new DaemonVerdict(WtDaemonState.Live, string.Empty, Common + "/worktrees/z", Common, "/r-z");
+            Assert.True(DaemonClassifier.InRepository(live, Common));
+            Assert.False(DaemonClassifier.InSweepScope(live, Common + "/worktrees/z/" + FsmonitorSocket.FileName, Common));
+            Assert.False(DaemonClassifier.InDefaultView(live, Common));
+        }
+
+        [Fact]
         public void A_trash_failure_is_one_warning_in_the_summary_and_on_the_host()
         {
             using var sb = GitSandbox.Create();
