@@ -119,11 +119,17 @@ namespace Worktrunk.PowerShell.Tests.Tether
             Assert.Matches(@"^wt-agent-detach-sh-\d+\.log$", Path.GetFileName(tether.LogPath));
             Assert.Empty(Directory.GetFiles(LogDir, "*.state*"));
 
-            // Its own session, no controlling terminal, not a child of this process (never our zombie).
+            // Its own session, no controlling terminal; spawned directly (no shell in between), so
+            // it is this process's child until this process exits, and its reaper must collect it.
             var stat = ProcessTable.ReadStat(supervisor)!.Value;
             Assert.NotEqual(ProcessTable.ReadStat(Environment.ProcessId)!.Value.Session, stat.Session);
+            Assert.Equal(supervisor, stat.Session);
             Assert.Equal(0, TtyOf(supervisor));
-            Assert.NotEqual(Environment.ProcessId, stat.ParentPid);
+            Assert.Equal(Environment.ProcessId, stat.ParentPid);
+            Assert.Equal("/", new DirectoryInfo("/proc/" + supervisor + "/cwd").LinkTarget);
+            Assert.Equal("/dev/null", new FileInfo("/proc/" + supervisor + "/fd/0").LinkTarget);
+            Assert.Equal(tether.LogPath, new FileInfo("/proc/" + supervisor + "/fd/1").LinkTarget);
+            Assert.Equal(tether.LogPath, new FileInfo("/proc/" + supervisor + "/fd/2").LinkTarget);
 
             Thread.Sleep(600);
             Assert.True(tree.All.All(TestProcesses.IsAlive));
@@ -132,6 +138,9 @@ namespace Worktrunk.PowerShell.Tests.Tether
             Assert.True(TestProcesses.WaitUntil(tree.AllGone, Generous), "survivors: " + tree.Survivors());
             Assert.True(Gone(supervisor), "the supervisor did not exit");
             Assert.True(Gone(guardian), "the guardian did not exit");
+
+            // Reaped by this session's reaper thread: not even a zombie is left.
+            Assert.True(TestProcesses.WaitUntil(() => !Directory.Exists("/proc/" + supervisor), Generous), "the supervisor stayed a zombie of this process");
             var text = File.ReadAllText(tether.LogPath);
             Assert.Contains("ended: WorktreeRemoved, signal 15 (SIGTERM)", text, StringComparison.Ordinal);
             Assert.Contains("Teardown of process group " + tree.Leader + ": the group exited after SIGTERM.", text, StringComparison.Ordinal);
