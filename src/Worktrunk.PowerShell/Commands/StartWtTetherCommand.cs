@@ -53,9 +53,10 @@ namespace Worktrunk.PowerShell.Commands
         [AllowEmptyCollection]
         public string[]? ArgumentList { get; set; }
 
-        /// <summary>Gets or sets the command's working directory; defaults to the session's current location. The watched worktree is the one containing it.</summary>
-        [Parameter(ParameterSetName = CommandSet)]
-        [Parameter(ParameterSetName = FilePathSet)]
+        /// <summary>Gets or sets the command's working directory; defaults to the session's current location. The watched worktree is the one containing it. Binds from the pipeline by property name Path (a Worktrunk.WtWorktree).</summary>
+        [Parameter(ParameterSetName = CommandSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = FilePathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("Path")]
         [ValidateNotNullOrEmpty]
         public string? WorkingDirectory { get; set; }
 
@@ -83,7 +84,8 @@ namespace Worktrunk.PowerShell.Commands
         private TimeSpan? _gracePeriod;
 
         /// <inheritdoc/>
-        protected override void EndProcessing()
+        /// <remarks>One tether per input record: `Get-WtWorktree | Start-WtTether -Detach -- npm run dev` starts one in each worktree (without pipeline input this runs once).</remarks>
+        protected override void ProcessRecord()
         {
             switch (ParameterSetName)
             {

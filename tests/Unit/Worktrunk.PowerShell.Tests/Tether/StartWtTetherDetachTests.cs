@@ -170,6 +170,31 @@ namespace Worktrunk.PowerShell.Tests.Tether
         }
 
         [Fact]
+        public void Get_WtWorktree_piped_into_a_detached_tether_runs_the_command_in_that_worktree()
+        {
+            var wt = _sandbox.AddWorktree("agent-piped");
+            var report = Path.Combine(_sandbox.Root, "piped-cwd");
+            using var ps = new PowerShellSession(_sandbox.RepoPath);
+            var r = ps.Invoke("Get-WtWorktree -Branch agent-piped | Start-WtTether -Detach -- sh -c 'pwd -P > \"$1\"; exec sleep 300' sh $args[0]", report);
+            Assert.Null(r.Terminating);
+            Assert.Empty(r.Errors);
+            var tether = r.Single<WtTether>();
+            _procs.Track(tether.ProcessGroupId, group: true);
+            var (supervisor, guardian) = TrackFromLog(tether.LogPath);
+            Assert.Equal(wt, tether.Worktree);
+            Assert.True(TestProcesses.WaitUntil(() => File.Exists(report) && File.ReadAllText(report).EndsWith("\n", StringComparison.Ordinal), Generous));
+            Assert.Equal(wt, File.ReadAllText(report).Trim());
+            Assert.Equal(wt, new DirectoryInfo("/proc/" + tether.ProcessId + "/cwd").LinkTarget);
+            Assert.Matches(@"^wt-agent-piped-sh-\d+\.log$", Path.GetFileName(tether.LogPath));
+
+            // Tethered there: removing that worktree ends it.
+            _sandbox.Git(_sandbox.RepoPath, "worktree", "remove", "--force", wt);
+            Assert.True(Gone(tether.ProcessId));
+            Assert.True(Gone(supervisor));
+            Assert.True(Gone(guardian));
+        }
+
+        [Fact]
         public void Killing_the_supervisor_outright_still_takes_the_tree_down()
         {
             var wt = _sandbox.AddWorktree("agent-sigkill");
