@@ -81,9 +81,13 @@ namespace Worktrunk.Tether
 
         /// <summary>The -Command script the host runs: constant apart from two base64 strings.</summary>
         internal static string SupervisorScript(string manifestPath, string token) =>
+            ImportScript(manifestPath) + "; Start-WtTether -SupervisorSpec '" + token + "'";
+
+        /// <summary>The start of every host script: stop on errors, import the module from its base64 manifest path.</summary>
+        internal static string ImportScript(string manifestPath) =>
             "$ErrorActionPreference = 'Stop'; Import-Module -Name ([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('" +
             Convert.ToBase64String(new UTF8Encoding(false).GetBytes(manifestPath)) +
-            "'))); Start-WtTether -SupervisorSpec '" + token + "'";
+            "')))";
 
         /// <summary>A file-name-safe label: letters, digits, '.', '_' and '-' pass; anything else becomes '-'.</summary>
         internal static string Sanitize(string text)
@@ -297,14 +301,18 @@ namespace Worktrunk.Tether
         /// The supervisor is this session's child until the session exits (then init's): a
         /// background thread blocks in waitpid on exactly that PID, so when the supervisor ends
         /// first it never lingers as our zombie. The thread never keeps the process alive.
+        /// <paramref name="onExit"/>, when given, runs on that thread once the child is gone.
+        /// The tether guardian is reaped the same way.
         /// </summary>
-        private static void StartReaper(int pid)
+        internal static void StartReaper(int pid, Action? onExit = null)
         {
             var reaper = new Thread(() =>
             {
                 while (Libc.waitpid(pid, out _, 0) < 0 && Libc.Errno == Libc.EINTR)
                 {
                 }
+
+                onExit?.Invoke();
             })
             {
                 IsBackground = true,

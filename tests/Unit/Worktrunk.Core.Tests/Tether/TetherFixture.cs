@@ -9,8 +9,9 @@ namespace Worktrunk.Core.Tests.Tether
 {
     /// <summary>
     /// The shared setup of the supervisor tests against real trees (tether-tree.sh) in real
-    /// worktrees: a sandbox repository, the test's processes (killed by PID at the end, the
-    /// guardian the sink reported included) and a sink that keeps every message.
+    /// worktrees: a sandbox repository, the test's processes (killed by PID at the end) and a sink
+    /// that keeps every message. The session guardian runs in tools/Worktrunk.Shell with the
+    /// laid-out module, as Start-WtTether's would in pwsh.
     /// </summary>
     public abstract class TetherFixture : IDisposable
     {
@@ -19,14 +20,17 @@ namespace Worktrunk.Core.Tests.Tether
         private protected readonly GitSandbox _sandbox = GitSandbox.Create();
         private protected readonly TetherTestSink _sink = new TetherTestSink();
 
+        protected TetherFixture()
+        {
+            Assert.True(File.Exists(RepoPaths.ShellExecutable), "build tools/Worktrunk.Shell first: " + RepoPaths.ShellExecutable);
+            TetherGuardian.Configure(RepoPaths.ShellExecutable, RepoPaths.ModuleManifest);
+        }
+
+        // The session's guardian (TetherGuardian.ForSession) belongs to this test process, not to
+        // one test: every tether of every test shares it, so no test kills it. It reads
+        // end-of-file and exits when this process exits, whichever way.
         public void Dispose()
         {
-            var guardian = _sink.GuardianPid;
-            if (guardian > 0)
-            {
-                _procs.Track(guardian);
-            }
-
             _procs.Dispose();
             _sandbox.Dispose();
             GC.SuppressFinalize(this);

@@ -226,9 +226,9 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.True(result.Duration > TimeSpan.Zero && result.Duration < TimeSpan.FromSeconds(20));
 
             // Reaped, not merely exited: .NET never waits for a posix_spawn child, the supervisor
-            // does (and for its guardian), so no zombie of ours is left behind.
+            // does, so no zombie of ours is left behind. The session's guardian stays for the next tether.
             Assert.False(Directory.Exists("/proc/" + result.ProcessId), "the command was left a zombie");
-            Assert.False(Directory.Exists("/proc/" + supervisor.GuardianPid), "the guardian was left a zombie");
+            Assert.True(TestProcesses.IsAlive(supervisor.GuardianPid), "the session's guardian did not outlive one tether");
         }
 
         [Fact]
@@ -310,10 +310,12 @@ namespace Worktrunk.Core.Tests.Tether
             var e = Assert.Throws<WorktrunkException>(() => TetherSupervisor.Start(Spec(worktree, new[] { program, "arg" }), _sink));
             Assert.Equal(errorId, e.ErrorId);
 
-            // The guardian was started before the spawn; it must be gone too.
+            // The session's guardian was made sure of before the spawn; nothing was armed in it,
+            // and it stays for the next tether.
             var guardian = _sink.GuardianPid;
             Assert.True(guardian > 0, "no guardian was reported");
-            Assert.True(TestProcesses.WaitUntil(() => !TestProcesses.IsAlive(guardian), TimeSpan.FromSeconds(5)), "the guardian survived");
+            Assert.True(TestProcesses.IsAlive(guardian));
+            Assert.DoesNotContain(_sink.Messages, m => m.StartsWith("D:tethered pid", StringComparison.Ordinal));
         }
 
         [Fact]
@@ -325,9 +327,8 @@ namespace Worktrunk.Core.Tests.Tether
             _sink.ThrowOnDebug = () => new OperationCanceledException("pipeline stopped");
             Assert.Throws<OperationCanceledException>(() => TetherSupervisor.Start(Spec(worktree, new[] { "sh" }.Concat(tree.Arguments("stay")).ToArray()), _sink));
 
-            var guardian = _sink.GuardianPid;
-            Assert.True(guardian > 0);
-            Assert.False(TestProcesses.IsAlive(guardian), "the guardian leaked");
+            // The sink threw after the guardian was armed: the teardown sent `done`, the tree is gone.
+            Assert.True(_sink.GuardianPid > 0);
             foreach (var name in TetherTree.Names.Where(n => File.Exists(Path.Combine(tree.PidDir, n))))
             {
                 var pid = int.Parse(File.ReadAllText(Path.Combine(tree.PidDir, name)).Trim());
@@ -351,17 +352,27 @@ namespace Worktrunk.Core.Tests.Tether
         }
 
         [Fact]
-        public void The_guardian_is_released_after_a_normal_end_and_signals_nothing()
+        public void Two_tethers_of_one_session_share_its_guardian_which_outlives_them()
         {
             var worktree = _sandbox.AddWorktree("agent-guardian-ok");
-            using var supervisor = TetherSupervisor.Start(Spec(worktree, new[] { "sh", "-c", "exit 0" }), _sink);
-            var guardian = supervisor.GuardianPid;
-            _procs.Track(guardian);
-            Assert.True(TestProcesses.IsAlive(guardian));
-            var session = ProcessTable.ReadStat(guardian)!.Value.Session;
-            Assert.Equal(guardian, session);
-            supervisor.Run(CancellationToken.None);
-            Assert.False(TestProcesses.IsAlive(guardian));
+            int first;
+            using (var supervisor = TetherSupervisor.Start(Spec(worktree, new[] { "sh", "-c", "exit 0" }), _sink))
+            {
+                first = supervisor.GuardianPid;
+                Assert.True(first > 0);
+                Assert.Equal(first, ProcessTable.ReadStat(first)!.Value.Session);
+                supervisor.Run(CancellationToken.None);
+            }
+
+            using (var second = TetherSupervisor.Start(Spec(worktree, new[] { "sh", "-c", "exit 0" }), _sink))
+            {
+                Assert.Equal(first, second.GuardianPid);
+                second.Run(CancellationToken.None);
+            }
+
+            // One guardian per session: it is still there for the next tether (it exits with this process).
+            Assert.True(TestProcesses.IsAlive(first));
+            Assert.Equal(TetherGuardian.ProcessName, ProcessTable.ReadArgv(first)![0]);
         }
     }
 }

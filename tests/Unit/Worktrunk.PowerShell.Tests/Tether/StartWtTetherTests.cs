@@ -14,11 +14,23 @@ namespace Worktrunk.PowerShell.Tests.Tether
     public sealed class StartWtTetherTests : IDisposable
     {
         private const string Id = ",Worktrunk.PowerShell.Commands.StartWtTetherCommand";
+        private readonly string? _previousHost = Environment.GetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST");
         private readonly TestProcesses _procs = new TestProcesses();
         private readonly GitSandbox _sandbox = GitSandbox.Create();
 
+        public StartWtTetherTests()
+        {
+            // The session's guardian runs in a PowerShell host; this test process is not one, and
+            // no pwsh is on PATH here: the Worktrunk.Shell console host stands in for pwsh.
+            Assert.True(File.Exists(RepoPaths.ShellExecutable), "build tools/Worktrunk.Shell first: " + RepoPaths.ShellExecutable);
+            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", RepoPaths.ShellExecutable);
+        }
+
+        // The session's guardian belongs to this test process (every tether of every test shares
+        // it), so no test kills it: it exits when this process does.
         public void Dispose()
         {
+            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", _previousHost);
             _procs.Dispose();
             _sandbox.Dispose();
         }
@@ -42,7 +54,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             tree.WaitUp();
         }
 
-        /// <summary>Live guardians that are children of this test process (Start-WtTether runs in-process here).</summary>
+        /// <summary>Live guardians that are children of this test process (Start-WtTether runs in-process here): at most the session's one.</summary>
         private static int[] OurGuardians() =>
             ProcessTable.EnumeratePids()
                 .Where(p => ProcessTable.ReadStat(p) is { } s && s.ParentPid == Environment.ProcessId && !s.IsExited)
@@ -175,7 +187,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
                 // No waiting: the tree must already be gone when Stop returns.
                 Assert.True(tree.AllGone(), "survivors when Stop returned: " + tree.Survivors());
                 Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
-                Assert.Empty(OurGuardians());
+                Assert.True(OurGuardians().Length <= 1, "more than one guardian for one session");
             }
         }
 
@@ -213,7 +225,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
                     // Processes that had not written a PID yet: nothing with this tree's directory in its command line may run.
                     var strays = ProcessTable.EnumeratePids().Where(p => ProcessTable.IsAlive(p) && string.Join(" ", ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).Contains(tree.PidDir, StringComparison.Ordinal)).ToArray();
                     Assert.Empty(strays);
-                    Assert.Empty(OurGuardians());
+                    Assert.True(OurGuardians().Length <= 1, "more than one guardian for one session");
                 }
             }
         }
@@ -344,7 +356,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             Assert.NotNull(r.Terminating);
             Assert.Equal(id + Id, r.Terminating!.ErrorRecord.FullyQualifiedErrorId);
             Assert.Empty(r.Output);
-            Assert.True(TestProcesses.WaitUntil(() => OurGuardians().Length == 0, TimeSpan.FromSeconds(5)), "a guardian was left running");
+            Assert.True(OurGuardians().Length <= 1, "more than one guardian for one session");
         }
 
         [Fact]
