@@ -59,6 +59,14 @@ BeforeAll {
 }
 
 AfterAll {
+    # The session's tether guardian (one per process, started by the first attached tether) lives
+    # until this process exits, after the runner's check for leftovers: end it now as the session's
+    # exit would (end-of-file; nothing is armed any more), and wait until it is gone.
+    $guardianType = [Worktrunk.WtTether].Assembly.GetType('Worktrunk.Tether.TetherGuardian')
+    $guardian = [int]$guardianType.GetMethod('EndSession', [System.Reflection.BindingFlags]'NonPublic, Static').Invoke($null, @())
+    if ($guardian -gt 0) {
+        Wait-WtUntil { -not (Test-WtAlive $guardian) } 60 | Should -BeTrue
+    }
     foreach ($id in $script:Started) {
         Stop-Process -Id $id -Force -ErrorAction SilentlyContinue
     }

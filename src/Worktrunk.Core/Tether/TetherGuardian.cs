@@ -133,6 +133,23 @@ namespace Worktrunk.Tether
             return fresh;
         }
 
+        /// <summary>
+        /// Ends the session's guardian exactly as this session's exit would (closes the write end:
+        /// it tears down whatever is still armed, then exits) and returns its PID, or 0 when there
+        /// was none. The next tether starts a new one. For test runners that check, before their
+        /// own process exits, that nothing they started is left.
+        /// </summary>
+        internal static int EndSession()
+        {
+            lock (Gate)
+            {
+                var current = s_session;
+                s_session = null;
+                current?.CloseWriteEnd();
+                return current?.Pid ?? 0;
+            }
+        }
+
         /// <summary>Starts a guardian of its own (the session's is <see cref="ForSession"/>; tests use this one); null after a warning when it cannot.</summary>
         internal static TetherGuardian? Start(IDiagnosticSink sink)
         {
