@@ -112,21 +112,7 @@ namespace Worktrunk.Tether
                     return null;
                 }
 
-                if (current != null)
-                {
-                    lock (current._armed)
-                    {
-                        foreach (var armed in current._armed)
-                        {
-                            fresh.Arm(armed.Key, armed.Value);
-                        }
-
-                        current._successor = fresh;
-                    }
-
-                    current.CloseWriteEnd();
-                }
-
+                current?.HandOver(fresh);
                 s_session = fresh;
             }
 
@@ -204,6 +190,26 @@ namespace Worktrunk.Tether
             {
                 Libc.close(fds[0]);
             }
+        }
+
+        /// <summary>
+        /// Makes <paramref name="successor"/> guard everything this (exited) guardian was armed
+        /// with, and forwards every later Arm and Done given to this one (a supervisor keeps the
+        /// instance it started with); then closes this one's write end.
+        /// </summary>
+        internal void HandOver(TetherGuardian successor)
+        {
+            lock (_armed)
+            {
+                foreach (var armed in _armed)
+                {
+                    successor.Arm(armed.Key, armed.Value);
+                }
+
+                _successor = successor;
+            }
+
+            CloseWriteEnd();
         }
 
         /// <summary>Arms the guardian with a group to tear down (within <paramref name="grace"/>) should this session end first.</summary>

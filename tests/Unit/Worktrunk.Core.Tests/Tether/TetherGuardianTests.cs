@@ -131,7 +131,10 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.Equal(guardian.Pid, stat.Session);
             Assert.Equal(guardian.Pid, stat.ProcessGroup);
             Assert.Equal("/", new DirectoryInfo("/proc/" + guardian.Pid + "/cwd").LinkTarget);
-            var argv = ProcessTable.ReadArgv(guardian.Pid)!;
+            // posix_spawn returns once the kernel has switched the child to the new program, a
+            // moment before its argument area is set up: until then /proc/<pid>/cmdline reads empty.
+            string[]? argv = null;
+            Assert.True(TestProcesses.WaitUntil(() => (argv = ProcessTable.ReadArgv(guardian.Pid)) != null, Generous));
             Assert.Equal(new[] { TetherGuardian.ProcessName, "-NoProfile", "-NonInteractive", "-Command", TetherGuardian.Script(RepoPaths.ModuleManifest) }, argv);
             Assert.Equal(RepoPaths.ShellExecutable, new FileInfo("/proc/" + guardian.Pid + "/exe").LinkTarget);
 
@@ -147,6 +150,33 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.True(TestProcesses.WaitUntil(() => guardian.HasExited, Generous));
             Worktrunk.Interop.Libc.kill(child.Pid, 9);
             Reap(child.Pid);
+        }
+
+        [Fact]
+        public void A_guardian_that_died_is_replaced_by_one_armed_with_what_it_guarded_and_later_lines_follow()
+        {
+            // What ForSession does when the session's guardian has exited: HandOver to a new one.
+            var (finished, finishedPgid) = StartGroup();
+            var (running, runningPgid) = StartGroup();
+            var dead = Guardian();
+            dead.Arm(finishedPgid, TimeSpan.FromSeconds(1));
+            dead.Arm(runningPgid, TimeSpan.FromSeconds(1));
+            Worktrunk.Interop.Libc.kill(dead.Pid, 9);
+            Assert.True(TestProcesses.WaitUntil(() => dead.HasExited, Generous), "the reaper did not see the guardian go");
+            Assert.True(finished.All.All(TestProcesses.IsAlive) && running.All.All(TestProcesses.IsAlive), "a SIGKILLed guardian signalled something");
+
+            var successor = Guardian();
+            dead.HandOver(successor);
+
+            // A supervisor still holding the dead instance: its `done` reaches the successor.
+            dead.Done(finishedPgid);
+            successor.Abandon();
+            Assert.True(TestProcesses.WaitUntil(running.AllGone, Generous), "the successor was not re-armed: " + running.Survivors());
+            Assert.True(TestProcesses.WaitUntil(() => successor.HasExited, Generous));
+            Assert.True(finished.All.All(TestProcesses.IsAlive), "the successor signalled a group the session had said was done");
+            Worktrunk.Interop.Libc.killpg(finishedPgid, 9);
+            Reap(finishedPgid);
+            Reap(runningPgid);
         }
 
         [Theory]

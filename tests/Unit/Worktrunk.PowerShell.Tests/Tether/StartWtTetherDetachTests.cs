@@ -19,19 +19,13 @@ namespace Worktrunk.PowerShell.Tests.Tether
     {
         private const string Id = ",Worktrunk.PowerShell.Commands.StartWtTetherCommand";
         private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-        private readonly string? _previousHost = Environment.GetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST");
+        private readonly ShellHostScope _host = new ShellHostScope();
         private readonly TestProcesses _procs = new TestProcesses();
         private readonly GitSandbox _sandbox = GitSandbox.Create();
 
-        public StartWtTetherDetachTests()
-        {
-            Assert.True(File.Exists(RepoPaths.ShellExecutable), "build tools/Worktrunk.Shell first: " + RepoPaths.ShellExecutable);
-            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", RepoPaths.ShellExecutable);
-        }
-
         public void Dispose()
         {
-            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", _previousHost);
+            _host.Dispose();
             _procs.Dispose();
             _sandbox.Dispose();
         }
@@ -221,6 +215,12 @@ namespace Worktrunk.PowerShell.Tests.Tether
             tree.WaitUp();
             var (supervisor, guardian) = TrackFromLog(tether.LogPath);
 
+            // The handshake comes before the supervise loop: wait (on the supervisor's own log
+            // line) until its SIGTERM handler is registered, or SIGTERM simply ends the host and
+            // only the guardian tears down.
+            Assert.True(
+                TestProcesses.WaitUntil(() => File.ReadAllText(tether.LogPath).Contains("SIGTERM and SIGHUP tear the tree down", StringComparison.Ordinal), Generous),
+                "the supervisor never reached its supervise loop: " + File.ReadAllText(tether.LogPath));
             Worktrunk.Interop.Libc.kill(supervisor, 15);
             Assert.True(TestProcesses.WaitUntil(tree.AllGone, Generous), "survivors: " + tree.Survivors());
             Assert.True(Gone(supervisor));

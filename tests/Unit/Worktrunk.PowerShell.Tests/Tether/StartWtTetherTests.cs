@@ -14,23 +14,16 @@ namespace Worktrunk.PowerShell.Tests.Tether
     public sealed class StartWtTetherTests : IDisposable
     {
         private const string Id = ",Worktrunk.PowerShell.Commands.StartWtTetherCommand";
-        private readonly string? _previousHost = Environment.GetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST");
+        // The session's guardian runs in a PowerShell host (Worktrunk.Shell here). It belongs to
+        // this test process (every tether of every test shares it), so no test kills it: it exits
+        // when this process does.
+        private readonly ShellHostScope _host = new ShellHostScope();
         private readonly TestProcesses _procs = new TestProcesses();
         private readonly GitSandbox _sandbox = GitSandbox.Create();
 
-        public StartWtTetherTests()
-        {
-            // The session's guardian runs in a PowerShell host; this test process is not one, and
-            // no pwsh is on PATH here: the Worktrunk.Shell console host stands in for pwsh.
-            Assert.True(File.Exists(RepoPaths.ShellExecutable), "build tools/Worktrunk.Shell first: " + RepoPaths.ShellExecutable);
-            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", RepoPaths.ShellExecutable);
-        }
-
-        // The session's guardian belongs to this test process (every tether of every test shares
-        // it), so no test kills it: it exits when this process does.
         public void Dispose()
         {
-            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", _previousHost);
+            _host.Dispose();
             _procs.Dispose();
             _sandbox.Dispose();
         }

@@ -18,19 +18,13 @@ namespace Worktrunk.PowerShell.Tests.Tether
     public sealed class TetherGuardianSessionTests : IDisposable
     {
         private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
-        private readonly string? _previousHost = Environment.GetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST");
+        private readonly ShellHostScope _host = new ShellHostScope();
         private readonly TestProcesses _procs = new TestProcesses();
         private readonly GitSandbox _sandbox = GitSandbox.Create();
 
-        public TetherGuardianSessionTests()
-        {
-            Assert.True(File.Exists(RepoPaths.ShellExecutable), "build tools/Worktrunk.Shell first: " + RepoPaths.ShellExecutable);
-            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", RepoPaths.ShellExecutable);
-        }
-
         public void Dispose()
         {
-            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", _previousHost);
+            _host.Dispose();
             _procs.Dispose();
             _sandbox.Dispose();
         }
