@@ -59,6 +59,14 @@ BeforeAll {
 }
 
 AfterAll {
+    # The session's tether guardian (one per process, started by the first attached tether) lives
+    # until this process exits, after the runner's check for leftovers: end it now as the session's
+    # exit would (end-of-file; nothing is armed any more), and wait until it is gone.
+    $guardianType = [Worktrunk.WtTether].Assembly.GetType('Worktrunk.Tether.TetherGuardian')
+    $guardian = [int]$guardianType.GetMethod('EndSession', [System.Reflection.BindingFlags]'NonPublic, Static').Invoke($null, @())
+    if ($guardian -gt 0) {
+        Wait-WtUntil { -not (Test-WtAlive $guardian) } 60 | Should -BeTrue
+    }
     foreach ($id in $script:Started) {
         Stop-Process -Id $id -Force -ErrorAction SilentlyContinue
     }
@@ -184,6 +192,27 @@ Describe 'Start-WtTether' -Skip:$IsWindows {
         Start-WtTether -WhatIf -- sh -c 'touch "$1"' sh $marker
         Start-Sleep -Milliseconds 300
         Test-Path -LiteralPath $marker | Should -BeFalse
+    }
+
+    It 'takes its working directory from a WtWorktree on the pipeline (Path), attached and -Detach' {
+        $branch = Invoke-WtGit $script:Worktree rev-parse --abbrev-ref HEAD
+        $report = Join-Path $TestDrive ('cwd-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        Set-Location -LiteralPath $script:Repo
+
+        $r = Get-WtWorktree -Branch $branch | Start-WtTether -- sh -c 'pwd -P > "$1"' sh $report
+        $r.Worktree | Should -Be $script:Worktree
+        (Get-Content -LiteralPath $report -Raw).Trim() | Should -Be $script:Worktree
+
+        Remove-Item -LiteralPath $report
+        $t = Get-WtWorktree -Branch $branch | Start-WtTether -Detach -- sh -c 'pwd -P > "$1"; exec sleep 300' sh $report
+        $script:Started.Add($t.SupervisorId)
+        $script:Started.Add($t.ProcessId)
+        $t.Worktree | Should -Be $script:Worktree
+        Wait-WtUntil { (Test-Path -LiteralPath $report) -and (Get-Content -LiteralPath $report -Raw) -match "`n" } | Should -BeTrue
+        (Get-Content -LiteralPath $report -Raw).Trim() | Should -Be $script:Worktree
+        Invoke-WtGit $script:Repo worktree remove --force $script:Worktree | Out-Null
+        Wait-WtUntil { -not (Test-WtAlive $t.ProcessId) } | Should -BeTrue
+        Wait-WtUntil { -not (Test-WtAlive $t.SupervisorId) } | Should -BeTrue
     }
 
     It '-Detach returns at once; the supervisor tears down when the worktree goes' {

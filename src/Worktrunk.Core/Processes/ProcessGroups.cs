@@ -3,8 +3,9 @@
 // Data safety: it signals only a group id handed to it by the code that created that group
 // (Worktrunk spawns its children as group leaders, so pgid == the child's PID). It refuses
 // group ids 0 and 1 and its own process group, which would signal the caller or everything.
-// Signal discipline: TERM first, KILL only after the grace period; the wait polls every 20 ms
-// instead of sleeping a fixed interval, so a responsive group costs one poll, not 200 ms.
+// Signal discipline: TERM first (followed by CONT, so a stopped member acts on it), KILL only
+// after the grace period; the wait polls every 20 ms instead of sleeping a fixed interval, so a
+// responsive group costs one poll, not 200 ms.
 // Platform: Unix only (killpg). On Windows callers use a Job Object or taskkill instead.
 
 using System;
@@ -54,6 +55,9 @@ namespace Worktrunk.Processes
             }
 
             Libc.killpg(pgid, Libc.SIGTERM);
+
+            // A stopped member (SIGSTOP, or SIGTTIN in the background) acts on SIGTERM only once continued.
+            Libc.killpg(pgid, Libc.SIGCONT);
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < grace)
             {

@@ -5,10 +5,13 @@
 //   <host> -NoProfile -NonInteractive -Command "Import-Module <manifest>; Start-WtTether -SupervisorSpec <token>"
 // The manifest path and the token are base64 text inside single quotes, so nothing the user
 // typed is ever parsed by PowerShell or a shell (TetherSpec.Encode).
-// Unix: /bin/sh double-forks it in a new session (setsid) with stdin /dev/null and stdout/stderr
-// appended to the log, then exits; the supervisor is re-parented to init, so it has no
-// controlling terminal (a closing terminal cannot hang it up) and never becomes a zombie of this
-// session. Windows: CreateProcessW with CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW, breaking
+// Unix: spawned directly through UnixSpawn (no shell) in a new session (setsid: no controlling
+// terminal, so a closing terminal cannot hang it up), cwd /, stdin /dev/null, stdout and stderr
+// appended to the log through a descriptor we open (O_APPEND | O_NOFOLLOW | O_CLOEXEC, the file
+// created 0600 beforehand). It is this session's child while the session lives: a background
+// reaper thread blocks in waitpid on that PID alone, so a supervisor that ends first never stays
+// a zombie of this session; when the session exits first the supervisor is re-parented to init
+// (or the nearest subreaper), which reaps it. Windows: CreateProcessW with CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW, breaking
 // away from the caller's job when allowed.
 // Handshake: the supervisor writes a state file next to the log (TetherHandshake) once the
 // command is running, or with the error when it cannot start; this side waits for it, bounded.
@@ -44,9 +47,6 @@ namespace Worktrunk.Tether
         /// <summary>How long -Detach waits for the supervisor to report (a cold PowerShell start on a busy machine takes seconds).</summary>
         internal static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(60);
 
-        // $1 = log; the rest is the supervisor's argv. Backgrounded, then this sh exits at once.
-        internal const string LaunchScript = "l=$1; shift; \"$@\" </dev/null >>\"$l\" 2>&1 & echo $!";
-
         /// <summary>
         /// Picks the host: <paramref name="configured"/> (the environment variable) when set, else
         /// <paramref name="currentExecutable"/> when it is pwsh, pwsh.exe or powershell.exe, else
@@ -81,9 +81,13 @@ namespace Worktrunk.Tether
 
         /// <summary>The -Command script the host runs: constant apart from two base64 strings.</summary>
         internal static string SupervisorScript(string manifestPath, string token) =>
+            ImportScript(manifestPath) + "; Start-WtTether -SupervisorSpec '" + token + "'";
+
+        /// <summary>The start of every host script: stop on errors, import the module from its base64 manifest path.</summary>
+        internal static string ImportScript(string manifestPath) =>
             "$ErrorActionPreference = 'Stop'; Import-Module -Name ([System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('" +
             Convert.ToBase64String(new UTF8Encoding(false).GetBytes(manifestPath)) +
-            "'))); Start-WtTether -SupervisorSpec '" + token + "'";
+            "')))";
 
         /// <summary>A file-name-safe label: letters, digits, '.', '_' and '-' pass; anything else becomes '-'.</summary>
         internal static string Sanitize(string text)
@@ -156,7 +160,7 @@ namespace Worktrunk.Tether
             var argv = new List<string> { "-NoProfile", "-NonInteractive", "-Command", SupervisorScript(manifestPath, detached.Encode()) };
             sink.Verbose($"Detaching a supervisor: {CommandLine.Format(host, new[] { "-NoProfile", "-NonInteractive", "-Command", "..." })}; log {Printable.Quote(logPath)}");
 
-            var supervisor = Platform.IsWindows ? LaunchWindows(host, argv, logPath) : LaunchUnix(host, argv, logPath, sink);
+            var supervisor = Platform.IsWindows ? LaunchWindows(host, argv, logPath) : LaunchUnix(host, argv, logPath);
             var identity = ProcessIdentities.Capture(supervisor);
             try
             {
@@ -258,18 +262,63 @@ namespace Worktrunk.Tether
             }
         }
 
-        private static int LaunchUnix(string host, List<string> argv, string logPath, IDiagnosticSink sink)
+        private static int LaunchUnix(string host, List<string> argv, string logPath)
         {
-            var args = new List<string> { "-c", LaunchScript, "wt-tether-launch", logPath, host };
-            args.AddRange(argv);
-            var options = new SpawnOptions("/bin/sh", args) { NewSession = true, WorkingDirectory = "/" };
-            var result = ProcessRunner.Run(options, TimeSpan.FromSeconds(30), sink);
-            if (result.ExitCode != 0 || !int.TryParse(result.Stdout.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 1)
+            // The log was created (0600) by CreateLog; it is opened here without O_CREAT, without
+            // following a symlink, close-on-exec: only the child's dup2'ed copies on 1 and 2 survive.
+            var log = TetherLogFile.OpenForAppend(logPath);
+            if (log < 0)
             {
-                throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, "Cannot launch the tether supervisor: " + (result.Stderr.Trim().Length > 0 ? result.Stderr.Trim() : result.Stdout.Trim()), host);
+                throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, $"Cannot open the tether log {Printable.Quote(logPath)}: {UnixSpawn.Describe(Libc.Errno)}.", logPath);
             }
 
-            return pid;
+            SpawnedChild child;
+            try
+            {
+                var options = new SpawnOptions(host, argv)
+                {
+                    NewSession = true,
+                    WorkingDirectory = "/",
+                    Stdin = StdioMode.Null,
+                    OutputDescriptor = log,
+                };
+                child = UnixSpawn.Spawn(options);
+            }
+            catch (WorktrunkException e)
+            {
+                throw new WorktrunkException(ErrorIds.TetherSupervisorFailed, ErrorKind.InvalidOperation, "Cannot launch the tether supervisor: " + e.Message, host, inner: e);
+            }
+            finally
+            {
+                Libc.close(log);
+            }
+
+            StartReaper(child.Pid);
+            return child.Pid;
+        }
+
+        /// <summary>
+        /// The supervisor is this session's child until the session exits (then init's): a
+        /// background thread blocks in waitpid on exactly that PID, so when the supervisor ends
+        /// first it never lingers as our zombie. The thread never keeps the process alive.
+        /// <paramref name="onExit"/>, when given, runs on that thread once the child is gone.
+        /// The tether guardian is reaped the same way.
+        /// </summary>
+        internal static void StartReaper(int pid, Action? onExit = null)
+        {
+            var reaper = new Thread(() =>
+            {
+                while (Libc.waitpid(pid, out _, 0) < 0 && Libc.Errno == Libc.EINTR)
+                {
+                }
+
+                onExit?.Invoke();
+            })
+            {
+                IsBackground = true,
+                Name = "wt-tether-reaper-" + pid.ToString(CultureInfo.InvariantCulture),
+            };
+            reaper.Start();
         }
 
         private static int LaunchWindows(string host, List<string> argv, string logPath)
@@ -308,7 +357,7 @@ namespace Worktrunk.Tether
         /// guardian tears down), through <see cref="DaemonSignaller"/>, so every signal is
         /// identity-checked (pidfd where the kernel has it). The identity is the one captured at
         /// launch; when none could be captured then, the PID we launched is identified now (the
-        /// supervisor is re-parented to init, so the PID is not ours to reap). Windows: the tree,
+        /// reaper thread may already have reaped it, so the PID alone proves nothing). Windows: the tree,
         /// after the same identity check.
         /// </summary>
         private static void StopSupervisor(int pid, ProcessIdentity? identity, TimeSpan grace, IDiagnosticSink sink)

@@ -1,24 +1,43 @@
-// Contract: the dead-man switch that makes a tether outlive its supervisor's death. worktrunk's
-// tether leaves the tree running unsupervised when the tether process is killed; this does not.
-// How: before the command starts, the supervisor spawns a tiny /bin/sh guardian in a session of
-// its own (immune to the terminal's hang-up and to Ctrl+C) whose stdin is the read end of a
-// pipe. Only the supervisor holds the write end (close-on-exec: the command never inherits it).
-// The supervisor writes the group id once the command runs, and "done" after its own teardown.
-// If the supervisor dies in any way (SIGKILL, SIGHUP, a crash), the kernel closes the write end
-// and the guardian reads end-of-file without "done": it then tears the group down itself with
-// the same escalation (SIGTERM, a wait of up to the grace period that ends when the group is
-// empty, SIGKILL). On "done", or end-of-file before any group id, it exits without signalling.
-// Data safety: the guardian signals only the group id it was given, and only when the
-// supervisor vanished before finishing; the supervisor's own teardown always runs first when it
-// can, so in the normal case the guardian signals nothing. The residual risk is the classic one
-// of group ids: if the supervisor dies after the group emptied and the id is recycled within the
-// grace period, a signal could reach the new group; this needs a PID wrap-around within seconds.
-// Platform: Unix (POSIX sh; `kill -TERM -<pgid>` is accepted by dash, bash, zsh and busybox).
-// Windows needs no guardian: the Job Object is killed when its last handle closes, which is
-// exactly when the supervisor dies.
+// Contract: the dead-man switch that makes a tether outlive its supervising session's death.
+// worktrunk's tether leaves the tree running unsupervised when the tether process is killed; this
+// does not.
+// How: ONE guardian per session (per process), started lazily by the first tether and shared by
+// every later one. It is a process of our own PowerShell host (the one -Detach uses:
+// TetherDetach.ResolveHost, WORKTRUNK_POWERSHELL_HOST) running C# from this module:
+//   <host> -NoProfile -NonInteractive -Command "Import-Module <manifest>; Start-WtTether -TetherGuardian"
+// (the -Command text is constant apart from the base64 manifest path), spawned through UnixSpawn
+// in a session of its own (immune to the terminal's hang-up and to Ctrl+C), cwd /, stdout and
+// stderr /dev/null, argv[0] wt-tether-guardian. Its stdin is the read end of a pipe whose only
+// write end this session holds (close-on-exec from birth: no command ever inherits it). The
+// session writes `arm <pgid> <grace-ms>` once a command runs and `done <pgid>` after its own
+// teardown. When the session dies in any way (SIGKILL, SIGHUP, a crash) or simply exits, the
+// kernel closes the write end; on end-of-file the guardian tears every group still armed down
+// with the same escalation as the supervisor (ProcessGroups: SIGTERM + SIGCONT, a wait of up to
+// that group's grace period that ends as soon as the group is empty, SIGKILL), all groups at
+// once, then exits. A session that exits normally has sent `done` for every group, so its
+// guardian exits without signalling anything.
+// Start-up: the guardian host needs a second or two to start. The first tether's command may
+// start before the guardian has read anything: that is fine, the pipe buffers the lines (a few
+// bytes each) and the guardian reads them, end-of-file included, once it is up. The residual
+// window is a session killed within that second, together with a guardian that then fails to
+// start at all; nothing then tears that tree down (the supervisor's own teardown did not run).
+// Reaping: the guardian is this session's child; a background thread waitpids exactly its PID
+// (TetherDetach.StartReaper), so a guardian that dies first is no zombie of ours, and the next
+// tether starts a new one and re-arms every group still armed. After the session exits it is
+// re-parented to init, which reaps it.
+// Data safety: the guardian signals only the group ids it was armed with and not yet told
+// `done`, and only after end-of-file; the supervisor's own teardown always runs first when it
+// can. ProcessGroups refuses group ids 0 and 1 and the guardian's own group. The residual risk
+// is the classic one of group ids: if the session dies after a group emptied but before `done`,
+// and the id is recycled within the grace period, a signal could reach the new group; this
+// needs a PID wrap-around within seconds.
+// Memory: a PowerShell host costs far more than sh (docs/benchmarks.md has the figures), hence
+// one per session rather than one per tether.
+// Platform: Unix (Linux runs; macOS compiled, not run here). Windows needs no guardian: the Job
+// Object is killed when its last handle closes, which is exactly when the supervisor dies.
 
 using System;
-using System.Diagnostics;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using System.Threading;
@@ -28,25 +47,24 @@ using Worktrunk.Processes;
 
 namespace Worktrunk.Tether
 {
-    /// <summary>The guardian process of one tether (Unix).</summary>
-    internal sealed unsafe class TetherGuardian : IDisposable
+    /// <summary>The session's tether guardian (Unix): one process, shared by every tether of this session.</summary>
+    internal sealed unsafe class TetherGuardian
     {
         /// <summary>argv[0] of every guardian, so `ps` shows what it is.</summary>
         internal const string ProcessName = "wt-tether-guardian";
 
-        // $1 = grace in 50 ms ticks. Reads the group id, then waits for "done" or end-of-file.
-        internal const string Script =
-            "IFS= read -r g || exit 0\n" +
-            "case $g in ''|*[!0-9]*) exit 0;; esac\n" +
-            "IFS= read -r line\n" +
-            "[ \"$line\" = done ] && exit 0\n" +
-            "kill -TERM -\"$g\" 2>/dev/null || exit 0\n" +
-            "i=0\n" +
-            "while [ \"$i\" -lt \"$1\" ] && kill -0 -\"$g\" 2>/dev/null; do sleep 0.05; i=$((i+1)); done\n" +
-            "kill -KILL -\"$g\" 2>/dev/null\n" +
-            "exit 0\n";
+        /// <summary>The longest grace period a guardian accepts, in milliseconds (Start-WtTether allows one hour).</summary>
+        internal const long MaxGraceMilliseconds = 3600000;
 
+        private static readonly object Gate = new object();
+        private static TetherGuardian? s_session;
+        private static (string Host, string Manifest)? s_launch;
+
+        // pgid -> grace, as this side last told the guardian (re-armed on a successor).
+        private readonly Dictionary<int, TimeSpan> _armed = new Dictionary<int, TimeSpan>();
         private int _writeFd;
+        private volatile bool _exited;
+        private TetherGuardian? _successor;
 
         private TetherGuardian(int pid, int writeFd)
         {
@@ -57,9 +75,82 @@ namespace Worktrunk.Tether
         /// <summary>The guardian's process id.</summary>
         internal int Pid { get; }
 
-        /// <summary>Starts a guardian; returns null (after a warning) when it cannot, since the tether still works without one.</summary>
-        internal static TetherGuardian? TryStart(TimeSpan grace, IDiagnosticSink sink)
+        /// <summary>True once the guardian process has exited (and been reaped).</summary>
+        internal bool HasExited => _exited;
+
+        /// <summary>Where guardians come from: the PowerShell host and the module manifest (set by the cmdlet layer, and by tests).</summary>
+        internal static void Configure(string host, string manifestPath)
         {
+            lock (Gate)
+            {
+                s_launch = (host, manifestPath);
+            }
+        }
+
+        /// <summary>The -Command script of a guardian host: constant apart from the base64 manifest path.</summary>
+        internal static string Script(string manifestPath) => TetherDetach.ImportScript(manifestPath) + "; Start-WtTether -TetherGuardian";
+
+        /// <summary>
+        /// The session's guardian: started on first use, reused after, replaced (with every group
+        /// still armed re-armed) when it has exited. Null, after a warning, when none can be started:
+        /// the tether still works without one.
+        /// </summary>
+        internal static TetherGuardian? ForSession(IDiagnosticSink sink)
+        {
+            TetherGuardian? fresh;
+            lock (Gate)
+            {
+                var current = s_session;
+                if (current != null && !current.HasExited)
+                {
+                    return current;
+                }
+
+                fresh = Start(sink);
+                if (fresh == null)
+                {
+                    return null;
+                }
+
+                current?.HandOver(fresh);
+                s_session = fresh;
+            }
+
+            return fresh;
+        }
+
+        /// <summary>
+        /// Ends the session's guardian exactly as this session's exit would (closes the write end:
+        /// it tears down whatever is still armed, then exits) and returns its PID, or 0 when there
+        /// was none. The next tether starts a new one. For test runners that check, before their
+        /// own process exits, that nothing they started is left.
+        /// </summary>
+        internal static int EndSession()
+        {
+            lock (Gate)
+            {
+                var current = s_session;
+                s_session = null;
+                current?.CloseWriteEnd();
+                return current?.Pid ?? 0;
+            }
+        }
+
+        /// <summary>Starts a guardian of its own (the session's is <see cref="ForSession"/>; tests use this one); null after a warning when it cannot.</summary>
+        internal static TetherGuardian? Start(IDiagnosticSink sink)
+        {
+            (string Host, string Manifest)? launch;
+            lock (Gate)
+            {
+                launch = s_launch;
+            }
+
+            if (launch == null)
+            {
+                sink.Warning("No tether guardian (no PowerShell host to run it: put pwsh on PATH or set " + TetherDetach.HostVariable + "); if this session is killed, the command's process tree keeps running.");
+                return null;
+            }
+
             int[] fds;
             try
             {
@@ -71,8 +162,7 @@ namespace Worktrunk.Tether
                 return null;
             }
 
-            var ticks = (long)Math.Ceiling(grace.TotalMilliseconds / 50.0);
-            var options = new SpawnOptions("/bin/sh", new[] { "-c", Script, ProcessName, ticks.ToString(CultureInfo.InvariantCulture) })
+            var options = new SpawnOptions(launch.Value.Host, new[] { "-NoProfile", "-NonInteractive", "-Command", Script(launch.Value.Manifest) })
             {
                 Argv0 = ProcessName,
                 WorkingDirectory = "/",
@@ -84,9 +174,11 @@ namespace Worktrunk.Tether
             try
             {
                 // No sink call after the spawn: a stopping pipeline makes the sink throw, and the
-                // caller must get the guardian to release it (TetherSupervisor reports its PID).
+                // guardian must be owned (and reaped) whatever happens next.
                 var child = UnixSpawn.Spawn(options);
-                return new TetherGuardian(child.Pid, fds[1]);
+                var guardian = new TetherGuardian(child.Pid, fds[1]);
+                TetherDetach.StartReaper(child.Pid, () => guardian._exited = true);
+                return guardian;
             }
             catch (WorktrunkException e)
             {
@@ -100,35 +192,125 @@ namespace Worktrunk.Tether
             }
         }
 
-        /// <summary>Arms the guardian with the group to tear down should this process die.</summary>
-        internal void Arm(int pgid) => Send(pgid.ToString(CultureInfo.InvariantCulture) + "\n");
-
-        /// <summary>Tells the guardian the supervisor finished (or never started the command), closes the pipe and reaps it (bounded).</summary>
-        internal void Release(bool armed)
+        /// <summary>
+        /// Makes <paramref name="successor"/> guard everything this (exited) guardian was armed
+        /// with, and forwards every later Arm and Done given to this one (a supervisor keeps the
+        /// instance it started with); then closes this one's write end.
+        /// </summary>
+        internal void HandOver(TetherGuardian successor)
         {
-            if (armed)
+            lock (_armed)
             {
-                Send("done\n");
+                foreach (var armed in _armed)
+                {
+                    successor.Arm(armed.Key, armed.Value);
+                }
+
+                _successor = successor;
             }
 
             CloseWriteEnd();
-            var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(2))
-            {
-                var rc = Libc.waitpid(Pid, out _, Libc.WNOHANG);
-                if (rc == Pid || (rc < 0 && Libc.Errno == Libc.ECHILD))
-                {
-                    return;
-                }
-
-                Thread.Sleep(5);
-            }
         }
 
-        /// <summary>Closes the write end without "done": the guardian tears the group down, exactly as if this process had died. Tests use it.</summary>
+        /// <summary>Arms the guardian with a group to tear down (within <paramref name="grace"/>) should this session end first.</summary>
+        internal void Arm(int pgid, TimeSpan grace)
+        {
+            TetherGuardian? successor;
+            lock (_armed)
+            {
+                _armed[pgid] = grace;
+                Send(ArmLine(pgid, grace));
+                successor = _successor;
+            }
+
+            successor?.Arm(pgid, grace);
+        }
+
+        /// <summary>Tells the guardian the group was torn down by its supervisor (or never needs it): it is never signalled for that group.</summary>
+        internal void Done(int pgid)
+        {
+            TetherGuardian? successor;
+            lock (_armed)
+            {
+                _armed.Remove(pgid);
+                Send("done " + pgid.ToString(CultureInfo.InvariantCulture) + "\n");
+                successor = _successor;
+            }
+
+            successor?.Done(pgid);
+        }
+
+        /// <summary>Closes the write end: the guardian tears down every group still armed, exactly as if this session had died. Tests use it.</summary>
         internal void Abandon() => CloseWriteEnd();
 
-        public void Dispose() => CloseWriteEnd();
+        /// <summary>The line that arms <paramref name="pgid"/>.</summary>
+        internal static string ArmLine(int pgid, TimeSpan grace)
+        {
+            var ms = (long)Math.Ceiling(Math.Max(0, Math.Min(grace.TotalMilliseconds, MaxGraceMilliseconds)));
+            return "arm " + pgid.ToString(CultureInfo.InvariantCulture) + " " + ms.ToString(CultureInfo.InvariantCulture) + "\n";
+        }
+
+        /// <summary>
+        /// Being the guardian (inside its host): reads `arm`/`done` lines from <paramref name="input"/>
+        /// (stdin) until end-of-file, then tears every group still armed down, all at once, and
+        /// returns the outcome per group. Lines it does not understand are ignored.
+        /// </summary>
+        internal static IReadOnlyDictionary<int, GroupTeardownOutcome> Serve(int input = 0)
+        {
+            var armed = new Dictionary<int, TimeSpan>();
+            var pending = new StringBuilder();
+            var buffer = new byte[512];
+            while (true)
+            {
+                long n;
+                fixed (byte* b = buffer)
+                {
+                    n = (long)Libc.read(input, b, (IntPtr)buffer.Length);
+                }
+
+                if (n < 0 && Libc.Errno == Libc.EINTR)
+                {
+                    continue;
+                }
+
+                if (n <= 0)
+                {
+                    break;
+                }
+
+                pending.Append(Encoding.ASCII.GetString(buffer, 0, (int)n));
+                var text = pending.ToString();
+                var end = text.LastIndexOf('\n');
+                if (end < 0)
+                {
+                    continue;
+                }
+
+                foreach (var line in text.Substring(0, end).Split('\n'))
+                {
+                    Apply(armed, line);
+                }
+
+                pending.Clear().Append(text.Substring(end + 1));
+            }
+
+            return TearDown(armed);
+        }
+
+        /// <summary>Applies one protocol line to the armed set (pure).</summary>
+        internal static void Apply(Dictionary<int, TimeSpan> armed, string line)
+        {
+            var words = line.Trim().Split(' ');
+            if (words.Length == 3 && words[0] == "arm" && TryPgid(words[1], out var pgid)
+                && long.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= MaxGraceMilliseconds)
+            {
+                armed[pgid] = TimeSpan.FromMilliseconds(ms);
+            }
+            else if (words.Length == 2 && words[0] == "done" && TryPgid(words[1], out pgid))
+            {
+                armed.Remove(pgid);
+            }
+        }
 
         /// <summary>A pipe whose ends are close-on-exec from birth (pipe2 on Linux; pipe + fcntl elsewhere).</summary>
         internal static int[] ClosedOnExecPipe()
@@ -157,6 +339,43 @@ namespace Worktrunk.Tether
             return fds;
         }
 
+        private static bool TryPgid(string word, out int pgid) =>
+            int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out pgid) && pgid > 1;
+
+        private static IReadOnlyDictionary<int, GroupTeardownOutcome> TearDown(Dictionary<int, TimeSpan> armed)
+        {
+            var outcomes = new Dictionary<int, GroupTeardownOutcome>();
+            var threads = new List<Thread>();
+            foreach (var group in armed)
+            {
+                var pgid = group.Key;
+                var grace = group.Value;
+                var thread = new Thread(() =>
+                {
+                    var outcome = ProcessGroups.Terminate(pgid, grace);
+                    lock (outcomes)
+                    {
+                        outcomes[pgid] = outcome;
+                    }
+                })
+                {
+                    IsBackground = true,
+                    Name = "wt-guardian-" + pgid.ToString(CultureInfo.InvariantCulture),
+                };
+                thread.Start();
+                threads.Add(thread);
+            }
+
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
+
+            return outcomes;
+        }
+
+        // Callers hold the _armed lock, as CloseWriteEnd does: a descriptor is never written
+        // after it was closed (its number could name another file by then).
         private void Send(string text)
         {
             var fd = _writeFd;
@@ -165,8 +384,8 @@ namespace Worktrunk.Tether
                 return;
             }
 
-            // Tiny writes to a pipe are atomic; EPIPE (the guardian is gone) is not our problem:
-            // the runtime ignores SIGPIPE, so write just fails.
+            // Tiny writes to a pipe are atomic; EPIPE (the guardian is gone) is not our problem
+            // here: the runtime ignores SIGPIPE, so write just fails, and the reaper has seen it go.
             var bytes = Encoding.ASCII.GetBytes(text);
             fixed (byte* b = bytes)
             {
@@ -176,10 +395,14 @@ namespace Worktrunk.Tether
 
         private void CloseWriteEnd()
         {
-            var fd = Interlocked.Exchange(ref _writeFd, -1);
-            if (fd >= 0)
+            lock (_armed)
             {
-                Libc.close(fd);
+                var fd = _writeFd;
+                _writeFd = -1;
+                if (fd >= 0)
+                {
+                    Libc.close(fd);
+                }
             }
         }
     }

@@ -108,13 +108,7 @@ namespace Worktrunk.Tether
                 }
             }
 
-            var name = Encoding.UTF8.GetBytes(path + "\0");
-            int fd;
-            fixed (byte* n = name)
-            {
-                fd = Libc.open_bytes(n, Libc.O_WRONLY | Libc.TetherAppendFlag | Libc.TetherNoFollowFlag | Libc.O_CLOEXEC);
-            }
-
+            var fd = OpenForAppend(path);
             if (fd < 0)
             {
                 return false;
@@ -147,6 +141,20 @@ namespace Worktrunk.Tether
             finally
             {
                 Libc.close(fd);
+            }
+        }
+
+        /// <summary>
+        /// Unix: opens an existing log for appending (O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+        /// no O_CREAT) and returns the descriptor, or -1 (errno set) when it is missing, a symlink
+        /// or not writable. The caller closes it.
+        /// </summary>
+        internal static int OpenForAppend(string path)
+        {
+            var name = Encoding.UTF8.GetBytes(path + "\0");
+            fixed (byte* n = name)
+            {
+                return Libc.open_bytes(n, Libc.O_WRONLY | Libc.TetherAppendFlag | Libc.TetherNoFollowFlag | Libc.O_CLOEXEC);
             }
         }
 

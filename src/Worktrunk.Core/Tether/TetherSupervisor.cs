@@ -12,8 +12,10 @@
 //   * While Run is active, SIGTERM or SIGHUP to this process (TerminationSignals, .NET 6+) and
 //     AppDomain.ProcessExit stop the loop and wait (bounded by the grace period plus a margin)
 //     for the teardown before the process goes on to terminate.
-//   * Unix: a guardian process (TetherGuardian) tears the group down if this process dies without
-//     finishing, SIGKILL included. Windows: the Job Object dies with its last handle.
+//   * Unix: the session's guardian process (TetherGuardian, one per process, shared by every
+//     tether) is armed with the group once the command runs and told `done` after the teardown;
+//     it tears the group down if this process dies without finishing, SIGKILL included.
+//     Windows: the Job Object dies with its last handle.
 // Signal discipline: the only signals sent are SIGTERM then SIGKILL to the command's own group
 // (ProcessGroups.Terminate); nothing is forwarded to or from the console.
 // Platform: UnixGroupTree (posix_spawn, new process group) or WindowsJobTree (Job Object).
@@ -68,7 +70,7 @@ namespace Worktrunk.Tether
         /// <summary>Test hook: runs on the supervise loop's thread after each look at the worktree, with the look's number (from 1) and what it found; the next look happens only after it returns.</summary>
         internal Action<int, WatchedPathState>? AfterProbe { get; set; }
 
-        /// <summary>Starts the command (and, on Unix, its guardian first). Throws WorktrunkException with nothing left running when the command cannot start.</summary>
+        /// <summary>Starts the command (on Unix, after making sure the session has a guardian). Throws WorktrunkException with nothing left running when the command cannot start.</summary>
         internal static TetherSupervisor Start(TetherSpec spec, IDiagnosticSink sink)
         {
             sink.Verbose($"{spec.Display}   (in {Printable.Quote(spec.WorkingDirectory)}; tethered to {Printable.Quote(spec.WatchedPath)})");
@@ -98,7 +100,13 @@ namespace Worktrunk.Tether
             TetherGuardian? guardian;
             try
             {
-                guardian = Platform.IsWindows ? null : TetherGuardian.TryStart(spec.GracePeriod, sink);
+                guardian = Platform.IsWindows ? null : TetherGuardian.ForSession(sink);
+
+                // The guardian is the session's (not this tether's): a sink that throws here leaks nothing.
+                if (guardian != null)
+                {
+                    sink.Debug("tether guardian pid " + guardian.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + " (this session's)");
+                }
             }
             catch
             {
@@ -113,35 +121,18 @@ namespace Worktrunk.Tether
             }
             catch
             {
+                // Nothing was armed: the session's guardian stays, for the next tether.
                 watcher.Dispose();
-                guardian?.Release(armed: false);
-                if (guardian != null)
-                {
-                    try
-                    {
-                        sink.Debug("tether guardian pid " + guardian.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + " released: the command did not start");
-                    }
-                    catch (Exception)
-                    {
-                        // The original failure matters more than a lost debug line.
-                    }
-                }
-
                 throw;
             }
 
-            guardian?.Arm(tree.ProcessGroupId);
+            guardian?.Arm(tree.ProcessGroupId, spec.GracePeriod);
             var supervisor = new TetherSupervisor(spec, sink, tree, guardian, watcher);
             try
             {
                 // The sink may throw (a stopping pipeline's Write*): from here on the supervisor
                 // owns the tree and tears it down if the caller never gets it.
-                if (guardian != null)
-                {
-                    sink.Debug("tether guardian pid " + guardian.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                }
-
-                sink.Debug($"tethered pid {tree.ProcessId}, process group {tree.ProcessGroupId}");
+                sink.Debug($"tethered pid {tree.ProcessId}, process group {tree.ProcessGroupId}" + (guardian != null ? ", armed in the guardian" : string.Empty));
                 sink.Debug(watcher.Identity == null
                     ? $"watching {Printable.Quote(spec.WatchedPath)} by existence only (its identity could not be read)"
                     : $"watching {Printable.Quote(spec.WatchedPath)} as {watcher.Identity.Value}" + (watcher.Pinned ? ", pinned by an open descriptor" : string.Empty));
@@ -274,7 +265,8 @@ namespace Worktrunk.Tether
                 _finished = true;
             }
 
-            _guardian?.Release(armed: true);
+            // After the teardown: the group is empty, and the guardian must never signal its id again.
+            _guardian?.Done(_tree.ProcessGroupId);
             _tree.Dispose();
             _watcher.Dispose();
             _done.Set();

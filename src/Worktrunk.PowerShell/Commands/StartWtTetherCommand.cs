@@ -5,7 +5,8 @@
 // paths against the session, and maps results to PowerShell ($LASTEXITCODE, error records).
 // Data safety: the command is run directly (no shell); only the group it leads is signalled.
 // Nothing is started under -WhatIf; a command that cannot start is a terminating error with
-// nothing left running.
+// nothing left running. -TetherGuardian (hidden) makes this process a session's guardian
+// (Tether/TetherGuardian.cs): it signals only groups it was armed with, after end-of-file.
 
 using System;
 using System.Collections.Generic;
@@ -33,6 +34,7 @@ namespace Worktrunk.PowerShell.Commands
         private const string CommandSet = "Command";
         private const string FilePathSet = "FilePath";
         private const string SuperviseSet = "Supervise";
+        private const string GuardianSet = "Guardian";
 
         private TetherSupervisor? _running;
 
@@ -53,9 +55,10 @@ namespace Worktrunk.PowerShell.Commands
         [AllowEmptyCollection]
         public string[]? ArgumentList { get; set; }
 
-        /// <summary>Gets or sets the command's working directory; defaults to the session's current location. The watched worktree is the one containing it.</summary>
-        [Parameter(ParameterSetName = CommandSet)]
-        [Parameter(ParameterSetName = FilePathSet)]
+        /// <summary>Gets or sets the command's working directory; defaults to the session's current location. The watched worktree is the one containing it. Binds from the pipeline by property name Path (a Worktrunk.WtWorktree).</summary>
+        [Parameter(ParameterSetName = CommandSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = FilePathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("Path")]
         [ValidateNotNullOrEmpty]
         public string? WorkingDirectory { get; set; }
 
@@ -80,15 +83,26 @@ namespace Worktrunk.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? SupervisorSpec { get; set; }
 
+        /// <summary>Gets or sets a value indicating whether this process is a session's tether guardian (started by the first tether of a session; not for people).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = GuardianSet, DontShow = true)]
+        public SwitchParameter TetherGuardian { get; set; }
+
         private TimeSpan? _gracePeriod;
 
         /// <inheritdoc/>
-        protected override void EndProcessing()
+        /// <remarks>One tether per input record: `Get-WtWorktree | Start-WtTether -Detach -- npm run dev` starts one in each worktree (without pipeline input this runs once).</remarks>
+        protected override void ProcessRecord()
         {
             switch (ParameterSetName)
             {
                 case SuperviseSet:
+                    ConfigureGuardian();
                     Supervise();
+                    return;
+                case GuardianSet:
+                    // The guardian's whole life: read arm/done lines from stdin until end-of-file,
+                    // then tear down what is still armed (Tether/TetherGuardian.cs).
+                    Worktrunk.Tether.TetherGuardian.Serve();
                     return;
                 case CommandSet:
                 case FilePathSet:
@@ -161,6 +175,7 @@ namespace Worktrunk.PowerShell.Commands
             }
             else
             {
+                ConfigureGuardian();
                 RunAttached(spec);
             }
         }
@@ -232,7 +247,7 @@ namespace Worktrunk.PowerShell.Commands
                 ThrowTerminatingError(ErrorMapper.Create(ErrorIds.CommandNotFound, ErrorCategory.ObjectNotFound, $"Cannot find {Printable.Quote(spec.FileName)} on PATH.", spec.FileName));
             }
 
-            var host = TetherDetach.ResolveHost(Environment.GetEnvironmentVariable(TetherDetach.HostVariable), CurrentExecutable(), path, File.Exists);
+            var host = ResolveHost();
             if (host == null)
             {
                 ThrowTerminatingError(ErrorMapper.Create(
@@ -243,16 +258,9 @@ namespace Worktrunk.PowerShell.Commands
                     "Put pwsh on PATH, or set " + TetherDetach.HostVariable + " to a PowerShell executable."));
             }
 
-            var moduleDir = System.IO.Path.GetDirectoryName(typeof(StartWtTetherCommand).Assembly.Location) ?? string.Empty;
-            var manifest = System.IO.Path.Combine(moduleDir, "Worktrunk.psd1");
-            if (!File.Exists(manifest))
-            {
-                manifest = typeof(StartWtTetherCommand).Assembly.Location;
-            }
-
             try
             {
-                var tether = TetherDetach.Launch(spec, commonDir, host!, manifest, TetherDetach.DefaultHandshakeTimeout, Sink, Cancellation);
+                var tether = TetherDetach.Launch(spec, commonDir, host!, ManifestPath(), TetherDetach.DefaultHandshakeTimeout, Sink, Cancellation);
                 Sink.Drain();
                 WriteObject(tether);
             }
@@ -293,6 +301,33 @@ namespace Worktrunk.PowerShell.Commands
                 // any enclosing worktree's removal, so this never tears down too early.
                 Sink.Verbose($"Not in a git worktree ({Printable.OneLine(e.Message)}); watching {Printable.Quote(workingDirectory)} itself.");
                 return (PathUtil.Canonicalize(workingDirectory), null);
+            }
+        }
+
+        /// <summary>The PowerShell host for supervisors and guardians (WORKTRUNK_POWERSHELL_HOST, this process when it is pwsh, pwsh on PATH), or null.</summary>
+        private static string? ResolveHost() =>
+            TetherDetach.ResolveHost(Environment.GetEnvironmentVariable(TetherDetach.HostVariable), CurrentExecutable(), Environment.GetEnvironmentVariable("PATH"), File.Exists);
+
+        /// <summary>The module's manifest next to this assembly (the assembly itself when there is none).</summary>
+        private static string ManifestPath()
+        {
+            var moduleDir = System.IO.Path.GetDirectoryName(typeof(StartWtTetherCommand).Assembly.Location) ?? string.Empty;
+            var manifest = System.IO.Path.Combine(moduleDir, "Worktrunk.psd1");
+            return File.Exists(manifest) ? manifest : typeof(StartWtTetherCommand).Assembly.Location;
+        }
+
+        /// <summary>Tells the core where this session's tether guardian comes from (Unix; without a host the tether warns and runs unguarded).</summary>
+        private static void ConfigureGuardian()
+        {
+            if (Platform.IsWindows)
+            {
+                return;
+            }
+
+            var host = ResolveHost();
+            if (host != null)
+            {
+                Worktrunk.Tether.TetherGuardian.Configure(host, ManifestPath());
             }
         }
 

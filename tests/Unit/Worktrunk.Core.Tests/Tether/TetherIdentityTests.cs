@@ -21,35 +21,8 @@ namespace Worktrunk.Core.Tests.Tether
     /// loop's thread, so it happens exactly between two looks (never on a sleep): the path never
     /// stops existing at any look the tether takes.
     /// </summary>
-    public sealed class TetherIdentityTests : IDisposable
+    public sealed class TetherIdentityTests : TetherFixture
     {
-        private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-        private readonly TestProcesses _procs = new TestProcesses();
-        private readonly GitSandbox _sandbox = GitSandbox.Create();
-        private readonly TetherTestSink _sink = new TetherTestSink();
-
-        public void Dispose()
-        {
-            var guardian = _sink.GuardianPid;
-            if (guardian > 0)
-            {
-                _procs.Track(guardian);
-            }
-
-            _procs.Dispose();
-            _sandbox.Dispose();
-        }
-
-        private (TetherSupervisor Supervisor, TetherTree Tree) StartTree(string worktree, string? cwd = null)
-        {
-            var tree = new TetherTree(Path.Combine(_sandbox.Root, "pids-" + Guid.NewGuid().ToString("N").Substring(0, 6)), _procs);
-            var argv = tree.Arguments("stay").ToArray();
-            var supervisor = TetherSupervisor.Start(new TetherSpec("sh", argv, cwd ?? worktree, worktree, TimeSpan.FromSeconds(5)), _sink);
-            _procs.Track(supervisor.ProcessGroupId, group: true);
-            tree.WaitUp();
-            return (supervisor, tree);
-        }
-
         /// <summary>Runs the supervisor with <paramref name="onProbe"/> as its AfterProbe hook; returns the result and every look's state in order.</summary>
         private static (WtTetherResult Result, WatchedPathState[] States) Supervise(TetherSupervisor supervisor, Action<int, WatchedPathState> onProbe, CancellationToken token = default)
         {
@@ -68,7 +41,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void The_watcher_pins_the_worktree_and_knows_its_inode()
         {
             var worktree = _sandbox.AddWorktree("id-pin");
-            var (supervisor, _) = StartTree(worktree);
+            var (supervisor, _) = StartTree(worktree, null, "stay");
             using (supervisor)
             {
                 Assert.True(PathWatch.TryIdentify(worktree, out var now, out _));
@@ -85,7 +58,7 @@ namespace Worktrunk.Core.Tests.Tether
         {
             var worktree = _sandbox.AddWorktree("id-mv");
             var moved = Path.Combine(_sandbox.Root, "moved-away");
-            var (supervisor, tree) = StartTree(worktree);
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             {
                 var (result, states) = Supervise(supervisor, (n, s) =>
@@ -120,7 +93,7 @@ namespace Worktrunk.Core.Tests.Tether
             var worktree = _sandbox.AddWorktree("id-rm");
             var web = Path.Combine(worktree, "web");
             Directory.CreateDirectory(web);
-            var (supervisor, tree) = StartTree(worktree, web);
+            var (supervisor, tree) = StartTree(worktree, web, "stay");
             using (supervisor)
             {
                 var before = supervisor.Watcher.Identity;
@@ -170,7 +143,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void Git_worktree_remove_then_git_worktree_add_at_the_same_path_tears_the_tree_down()
         {
             var worktree = _sandbox.AddWorktree("id-readd");
-            var (supervisor, tree) = StartTree(worktree);
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             {
                 var (result, states) = Supervise(supervisor, (n, s) =>
@@ -198,7 +171,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void Changing_files_touching_and_chmodding_the_worktree_keeps_the_tree_running()
         {
             var worktree = _sandbox.AddWorktree("id-edit");
-            var (supervisor, tree) = StartTree(worktree);
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             using (var cts = new CancellationTokenSource())
             {

@@ -37,7 +37,6 @@ namespace Worktrunk.Core.Tests.Tether
             var spec = new TetherSpec("sh", tree.Arguments("stay"), worktree, worktree, TimeSpan.FromSeconds(5));
             using var supervisor = TetherSupervisor.Start(spec, sink);
             _procs.Track(supervisor.ProcessGroupId, group: true);
-            _procs.Track(supervisor.GuardianPid);
             tree.WaitUp();
 
             var probeErrno = 0;

@@ -16,37 +16,10 @@ namespace Worktrunk.Core.Tests.Tether
     /// The supervisor against real process trees (tether-tree.sh: three levels plus a
     /// double-forked orphan in the group), real worktrees and real removal.
     /// </summary>
-    public sealed class TetherSupervisorTests : IDisposable
+    public sealed class TetherSupervisorTests : TetherFixture
     {
-        private static readonly TimeSpan Generous = TimeSpan.FromSeconds(20);
-        private readonly TestProcesses _procs = new TestProcesses();
-        private readonly GitSandbox _sandbox = GitSandbox.Create();
-        private readonly TetherTestSink _sink = new TetherTestSink();
-
-        public void Dispose()
-        {
-            var guardian = _sink.GuardianPid;
-            if (guardian > 0)
-            {
-                _procs.Track(guardian);
-            }
-
-            _procs.Dispose();
-            _sandbox.Dispose();
-        }
-
         private TetherSpec Spec(string worktree, string[] argv, TimeSpan? grace = null, string? cwd = null) =>
             new TetherSpec(argv[0], argv.Skip(1).ToArray(), cwd ?? worktree, worktree, grace ?? TimeSpan.FromSeconds(5));
-
-        private (TetherSupervisor Supervisor, TetherTree Tree) StartTree(string worktree, params string[] mode)
-        {
-            var tree = new TetherTree(Path.Combine(_sandbox.Root, "pids-" + Guid.NewGuid().ToString("N").Substring(0, 6)), _procs);
-            var supervisor = TetherSupervisor.Start(Spec(worktree, new[] { "sh" }.Concat(tree.Arguments(mode)).ToArray()), _sink);
-            _procs.Track(supervisor.ProcessGroupId, group: true);
-            tree.WaitUp();
-            Assert.Equal(supervisor.ProcessId, tree.Pids["leader"]);
-            return (supervisor, tree);
-        }
 
         private static Task<WtTetherResult> RunAsync(TetherSupervisor supervisor, CancellationToken token = default) =>
             Task.Factory.StartNew(() => supervisor.Run(token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -61,7 +34,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void Git_worktree_remove_tears_down_the_whole_tree_including_the_reparented_orphan()
         {
             var worktree = _sandbox.AddWorktree("agent-1");
-            var (supervisor, tree) = StartTree(worktree, "stay");
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             {
                 var run = RunAsync(supervisor);
@@ -88,7 +61,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void Rm_rf_tears_down_the_tree()
         {
             var worktree = _sandbox.AddWorktree("agent-rm");
-            var (supervisor, tree) = StartTree(worktree, "stay");
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             {
                 var run = RunAsync(supervisor);
@@ -103,7 +76,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void Renaming_the_worktree_into_a_trash_folder_is_a_removal()
         {
             var worktree = _sandbox.AddWorktree("agent-mv");
-            var (supervisor, tree) = StartTree(worktree, "stay");
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             {
                 var run = RunAsync(supervisor);
@@ -119,7 +92,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void A_command_that_exits_on_its_own_has_its_group_swept_and_its_exit_code_returned()
         {
             var worktree = _sandbox.AddWorktree("agent-exit");
-            var (supervisor, tree) = StartTree(worktree, "exit", "3");
+            var (supervisor, tree) = StartTree(worktree, null, "exit", "3");
             using (supervisor)
             {
                 var run = RunAsync(supervisor);
@@ -145,7 +118,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void Cancellation_tears_down_the_tree_before_Run_returns()
         {
             var worktree = _sandbox.AddWorktree("agent-stop");
-            var (supervisor, tree) = StartTree(worktree, "stay");
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             using (var cts = new CancellationTokenSource())
             {
@@ -169,7 +142,7 @@ namespace Worktrunk.Core.Tests.Tether
             // supervisor's messages go through such a sink. Emulate it: cancel, and throw from
             // the first message the loop writes.
             var worktree = _sandbox.AddWorktree("agent-throw");
-            var (supervisor, tree) = StartTree(worktree, "stay");
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             using (var cts = new CancellationTokenSource())
             {
@@ -187,7 +160,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void Dispose_without_Run_tears_the_tree_down()
         {
             var worktree = _sandbox.AddWorktree("agent-dispose");
-            var (supervisor, tree) = StartTree(worktree, "stay");
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             supervisor.Dispose();
             Assert.True(tree.AllGone(), "survivors: " + tree.Survivors());
             Assert.Throws<InvalidOperationException>(() => supervisor.Run(CancellationToken.None));
@@ -197,7 +170,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void A_tree_that_ignores_SIGTERM_is_killed_after_the_grace_period()
         {
             var worktree = _sandbox.AddWorktree("agent-stubborn");
-            var tree = new TetherTree(Path.Combine(_sandbox.Root, "pids-stubborn"), _procs);
+            var tree = NewTree("pids-stubborn");
             using var supervisor = TetherSupervisor.Start(Spec(worktree, new[] { "sh" }.Concat(tree.Arguments("ignore-term")).ToArray(), TimeSpan.FromMilliseconds(700)), _sink);
             _procs.Track(supervisor.ProcessGroupId, group: true);
             tree.WaitUp();
@@ -217,7 +190,7 @@ namespace Worktrunk.Core.Tests.Tether
         public void Teardown_ends_as_soon_as_the_group_is_empty()
         {
             var worktree = _sandbox.AddWorktree("agent-quick");
-            var (supervisor, tree) = StartTree(worktree, "stay");
+            var (supervisor, tree) = StartTree(worktree, null, "stay");
             using (supervisor)
             {
                 var run = RunAsync(supervisor);
@@ -253,9 +226,9 @@ namespace Worktrunk.Core.Tests.Tether
             Assert.True(result.Duration > TimeSpan.Zero && result.Duration < TimeSpan.FromSeconds(20));
 
             // Reaped, not merely exited: .NET never waits for a posix_spawn child, the supervisor
-            // does (and for its guardian), so no zombie of ours is left behind.
+            // does, so no zombie of ours is left behind. The session's guardian stays for the next tether.
             Assert.False(Directory.Exists("/proc/" + result.ProcessId), "the command was left a zombie");
-            Assert.False(Directory.Exists("/proc/" + supervisor.GuardianPid), "the guardian was left a zombie");
+            Assert.True(TestProcesses.IsAlive(supervisor.GuardianPid), "the session's guardian did not outlive one tether");
         }
 
         [Fact]
@@ -337,10 +310,12 @@ namespace Worktrunk.Core.Tests.Tether
             var e = Assert.Throws<WorktrunkException>(() => TetherSupervisor.Start(Spec(worktree, new[] { program, "arg" }), _sink));
             Assert.Equal(errorId, e.ErrorId);
 
-            // The guardian was started before the spawn; it must be gone too.
+            // The session's guardian was made sure of before the spawn; nothing was armed in it,
+            // and it stays for the next tether.
             var guardian = _sink.GuardianPid;
             Assert.True(guardian > 0, "no guardian was reported");
-            Assert.True(TestProcesses.WaitUntil(() => !TestProcesses.IsAlive(guardian), TimeSpan.FromSeconds(5)), "the guardian survived");
+            Assert.True(TestProcesses.IsAlive(guardian));
+            Assert.DoesNotContain(_sink.Messages, m => m.StartsWith("D:tethered pid", StringComparison.Ordinal));
         }
 
         [Fact]
@@ -348,13 +323,12 @@ namespace Worktrunk.Core.Tests.Tether
         {
             // A stopping pipeline makes every Write* throw; Start must not leak what it spawned.
             var worktree = _sandbox.AddWorktree("agent-sink-throws");
-            var tree = new TetherTree(Path.Combine(_sandbox.Root, "pids-sink"), _procs);
+            var tree = NewTree("pids-sink");
             _sink.ThrowOnDebug = () => new OperationCanceledException("pipeline stopped");
             Assert.Throws<OperationCanceledException>(() => TetherSupervisor.Start(Spec(worktree, new[] { "sh" }.Concat(tree.Arguments("stay")).ToArray()), _sink));
 
-            var guardian = _sink.GuardianPid;
-            Assert.True(guardian > 0);
-            Assert.False(TestProcesses.IsAlive(guardian), "the guardian leaked");
+            // The sink threw after the guardian was armed: the teardown sent `done`, the tree is gone.
+            Assert.True(_sink.GuardianPid > 0);
             foreach (var name in TetherTree.Names.Where(n => File.Exists(Path.Combine(tree.PidDir, n))))
             {
                 var pid = int.Parse(File.ReadAllText(Path.Combine(tree.PidDir, name)).Trim());
@@ -378,17 +352,27 @@ namespace Worktrunk.Core.Tests.Tether
         }
 
         [Fact]
-        public void The_guardian_is_released_after_a_normal_end_and_signals_nothing()
+        public void Two_tethers_of_one_session_share_its_guardian_which_outlives_them()
         {
             var worktree = _sandbox.AddWorktree("agent-guardian-ok");
-            using var supervisor = TetherSupervisor.Start(Spec(worktree, new[] { "sh", "-c", "exit 0" }), _sink);
-            var guardian = supervisor.GuardianPid;
-            _procs.Track(guardian);
-            Assert.True(TestProcesses.IsAlive(guardian));
-            var session = ProcessTable.ReadStat(guardian)!.Value.Session;
-            Assert.Equal(guardian, session);
-            supervisor.Run(CancellationToken.None);
-            Assert.False(TestProcesses.IsAlive(guardian));
+            int first;
+            using (var supervisor = TetherSupervisor.Start(Spec(worktree, new[] { "sh", "-c", "exit 0" }), _sink))
+            {
+                first = supervisor.GuardianPid;
+                Assert.True(first > 0);
+                Assert.Equal(first, ProcessTable.ReadStat(first)!.Value.Session);
+                supervisor.Run(CancellationToken.None);
+            }
+
+            using (var second = TetherSupervisor.Start(Spec(worktree, new[] { "sh", "-c", "exit 0" }), _sink))
+            {
+                Assert.Equal(first, second.GuardianPid);
+                second.Run(CancellationToken.None);
+            }
+
+            // One guardian per session: it is still there for the next tether (it exits with this process).
+            Assert.True(TestProcesses.IsAlive(first));
+            Assert.Equal(TetherGuardian.ProcessName, ProcessTable.ReadArgv(first)![0]);
         }
     }
 }

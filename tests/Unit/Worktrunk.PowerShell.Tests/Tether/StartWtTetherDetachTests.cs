@@ -19,19 +19,13 @@ namespace Worktrunk.PowerShell.Tests.Tether
     {
         private const string Id = ",Worktrunk.PowerShell.Commands.StartWtTetherCommand";
         private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
-        private readonly string? _previousHost = Environment.GetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST");
+        private readonly ShellHostScope _host = new ShellHostScope();
         private readonly TestProcesses _procs = new TestProcesses();
         private readonly GitSandbox _sandbox = GitSandbox.Create();
 
-        public StartWtTetherDetachTests()
-        {
-            Assert.True(File.Exists(RepoPaths.ShellExecutable), "build tools/Worktrunk.Shell first: " + RepoPaths.ShellExecutable);
-            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", RepoPaths.ShellExecutable);
-        }
-
         public void Dispose()
         {
-            Environment.SetEnvironmentVariable("WORKTRUNK_POWERSHELL_HOST", _previousHost);
+            _host.Dispose();
             _procs.Dispose();
             _sandbox.Dispose();
         }
@@ -119,11 +113,17 @@ namespace Worktrunk.PowerShell.Tests.Tether
             Assert.Matches(@"^wt-agent-detach-sh-\d+\.log$", Path.GetFileName(tether.LogPath));
             Assert.Empty(Directory.GetFiles(LogDir, "*.state*"));
 
-            // Its own session, no controlling terminal, not a child of this process (never our zombie).
+            // Its own session, no controlling terminal; spawned directly (no shell in between), so
+            // it is this process's child until this process exits, and its reaper must collect it.
             var stat = ProcessTable.ReadStat(supervisor)!.Value;
             Assert.NotEqual(ProcessTable.ReadStat(Environment.ProcessId)!.Value.Session, stat.Session);
+            Assert.Equal(supervisor, stat.Session);
             Assert.Equal(0, TtyOf(supervisor));
-            Assert.NotEqual(Environment.ProcessId, stat.ParentPid);
+            Assert.Equal(Environment.ProcessId, stat.ParentPid);
+            Assert.Equal("/", new DirectoryInfo("/proc/" + supervisor + "/cwd").LinkTarget);
+            Assert.Equal("/dev/null", new FileInfo("/proc/" + supervisor + "/fd/0").LinkTarget);
+            Assert.Equal(tether.LogPath, new FileInfo("/proc/" + supervisor + "/fd/1").LinkTarget);
+            Assert.Equal(tether.LogPath, new FileInfo("/proc/" + supervisor + "/fd/2").LinkTarget);
 
             Thread.Sleep(600);
             Assert.True(tree.All.All(TestProcesses.IsAlive));
@@ -132,6 +132,9 @@ namespace Worktrunk.PowerShell.Tests.Tether
             Assert.True(TestProcesses.WaitUntil(tree.AllGone, Generous), "survivors: " + tree.Survivors());
             Assert.True(Gone(supervisor), "the supervisor did not exit");
             Assert.True(Gone(guardian), "the guardian did not exit");
+
+            // Reaped by this session's reaper thread: not even a zombie is left.
+            Assert.True(TestProcesses.WaitUntil(() => !Directory.Exists("/proc/" + supervisor), Generous), "the supervisor stayed a zombie of this process");
             var text = File.ReadAllText(tether.LogPath);
             Assert.Contains("ended: WorktreeRemoved, signal 15 (SIGTERM)", text, StringComparison.Ordinal);
             Assert.Contains("Teardown of process group " + tree.Leader + ": the group exited after SIGTERM.", text, StringComparison.Ordinal);
@@ -156,6 +159,31 @@ namespace Worktrunk.PowerShell.Tests.Tether
 
             TestFiles.DeleteTree(wt);
             Assert.True(TestProcesses.WaitUntil(tree.AllGone, Generous), "survivors: " + tree.Survivors());
+            Assert.True(Gone(supervisor));
+            Assert.True(Gone(guardian));
+        }
+
+        [Fact]
+        public void Get_WtWorktree_piped_into_a_detached_tether_runs_the_command_in_that_worktree()
+        {
+            var wt = _sandbox.AddWorktree("agent-piped");
+            var report = Path.Combine(_sandbox.Root, "piped-cwd");
+            using var ps = new PowerShellSession(_sandbox.RepoPath);
+            var r = ps.Invoke("Get-WtWorktree -Branch agent-piped | Start-WtTether -Detach -- sh -c 'pwd -P > \"$1\"; exec sleep 300' sh $args[0]", report);
+            Assert.Null(r.Terminating);
+            Assert.Empty(r.Errors);
+            var tether = r.Single<WtTether>();
+            _procs.Track(tether.ProcessGroupId, group: true);
+            var (supervisor, guardian) = TrackFromLog(tether.LogPath);
+            Assert.Equal(wt, tether.Worktree);
+            Assert.True(TestProcesses.WaitUntil(() => File.Exists(report) && File.ReadAllText(report).EndsWith("\n", StringComparison.Ordinal), Generous));
+            Assert.Equal(wt, File.ReadAllText(report).Trim());
+            Assert.Equal(wt, new DirectoryInfo("/proc/" + tether.ProcessId + "/cwd").LinkTarget);
+            Assert.Matches(@"^wt-agent-piped-sh-\d+\.log$", Path.GetFileName(tether.LogPath));
+
+            // Tethered there: removing that worktree ends it.
+            _sandbox.Git(_sandbox.RepoPath, "worktree", "remove", "--force", wt);
+            Assert.True(Gone(tether.ProcessId));
             Assert.True(Gone(supervisor));
             Assert.True(Gone(guardian));
         }
@@ -187,6 +215,12 @@ namespace Worktrunk.PowerShell.Tests.Tether
             tree.WaitUp();
             var (supervisor, guardian) = TrackFromLog(tether.LogPath);
 
+            // The handshake comes before the supervise loop: wait (on the supervisor's own log
+            // line) until its SIGTERM handler is registered, or SIGTERM simply ends the host and
+            // only the guardian tears down.
+            Assert.True(
+                TestProcesses.WaitUntil(() => File.ReadAllText(tether.LogPath).Contains("SIGTERM and SIGHUP tear the tree down", StringComparison.Ordinal), Generous),
+                "the supervisor never reached its supervise loop: " + File.ReadAllText(tether.LogPath));
             Worktrunk.Interop.Libc.kill(supervisor, 15);
             Assert.True(TestProcesses.WaitUntil(tree.AllGone, Generous), "survivors: " + tree.Survivors());
             Assert.True(Gone(supervisor));

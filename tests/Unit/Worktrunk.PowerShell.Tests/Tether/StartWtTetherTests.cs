@@ -14,11 +14,16 @@ namespace Worktrunk.PowerShell.Tests.Tether
     public sealed class StartWtTetherTests : IDisposable
     {
         private const string Id = ",Worktrunk.PowerShell.Commands.StartWtTetherCommand";
+        // The session's guardian runs in a PowerShell host (Worktrunk.Shell here). It belongs to
+        // this test process (every tether of every test shares it), so no test kills it: it exits
+        // when this process does.
+        private readonly ShellHostScope _host = new ShellHostScope();
         private readonly TestProcesses _procs = new TestProcesses();
         private readonly GitSandbox _sandbox = GitSandbox.Create();
 
         public void Dispose()
         {
+            _host.Dispose();
             _procs.Dispose();
             _sandbox.Dispose();
         }
@@ -42,7 +47,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             tree.WaitUp();
         }
 
-        /// <summary>Live guardians that are children of this test process (Start-WtTether runs in-process here).</summary>
+        /// <summary>Live guardians that are children of this test process (Start-WtTether runs in-process here): at most the session's one.</summary>
         private static int[] OurGuardians() =>
             ProcessTable.EnumeratePids()
                 .Where(p => ProcessTable.ReadStat(p) is { } s && s.ParentPid == Environment.ProcessId && !s.IsExited)
@@ -175,7 +180,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
                 // No waiting: the tree must already be gone when Stop returns.
                 Assert.True(tree.AllGone(), "survivors when Stop returned: " + tree.Survivors());
                 Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
-                Assert.Empty(OurGuardians());
+                Assert.True(OurGuardians().Length <= 1, "more than one guardian for one session");
             }
         }
 
@@ -213,7 +218,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
                     // Processes that had not written a PID yet: nothing with this tree's directory in its command line may run.
                     var strays = ProcessTable.EnumeratePids().Where(p => ProcessTable.IsAlive(p) && string.Join(" ", ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).Contains(tree.PidDir, StringComparison.Ordinal)).ToArray();
                     Assert.Empty(strays);
-                    Assert.Empty(OurGuardians());
+                    Assert.True(OurGuardians().Length <= 1, "more than one guardian for one session");
                 }
             }
         }
@@ -260,6 +265,49 @@ namespace Worktrunk.PowerShell.Tests.Tether
         }
 
         [Fact]
+        public void A_WtWorktree_from_the_pipeline_is_the_working_directory_one_tether_per_object()
+        {
+            var first = _sandbox.AddWorktree("pipe-a");
+            var second = _sandbox.AddWorktree("pipe-b");
+            var report = Path.Combine(_sandbox.Root, "cwd-report");
+
+            // The session stands in the main worktree: only the binding can put the commands elsewhere.
+            using var ps = new PowerShellSession(_sandbox.RepoPath);
+            var r = ps.Invoke("Get-WtWorktree -Branch pipe-a, pipe-b | Start-WtTether -- sh -c 'pwd -P >> \"$1\"' sh $args[0]", report);
+            Assert.Null(r.Terminating);
+            Assert.Empty(r.Errors);
+            Assert.Equal(new[] { first, second }, r.Output.Select(o => ((WtTetherResult)o.BaseObject).Worktree).OrderBy(w => w, StringComparer.Ordinal));
+            Assert.Equal(new[] { first, second }, File.ReadAllLines(report).OrderBy(w => w, StringComparer.Ordinal));
+
+            // The FilePath set binds the same way, and -Path is the alias a person may type.
+            File.Delete(report);
+            r = ps.Invoke("Get-WtWorktree -Branch pipe-b | Start-WtTether -FilePath sh -ArgumentList '-c', 'pwd -P >> \"$0\"', $args[0]; Start-WtTether -Path $args[1] -- sh -c 'pwd -P >> \"$1\"' sh $args[0]", report, first);
+            Assert.Null(r.Terminating);
+            Assert.Empty(r.Errors);
+            Assert.Equal(new[] { second, first }, File.ReadAllLines(report));
+        }
+
+        [Fact]
+        public void An_explicit_WorkingDirectory_and_positional_command_still_bind_with_no_pipeline_input()
+        {
+            var wt = _sandbox.AddWorktree("pipe-plain");
+            var report = Path.Combine(_sandbox.Root, "cwd-plain");
+            File.WriteAllText(Path.Combine(wt, "write-cwd.sh"), "pwd -P > \"$1\"\n");
+            using var ps = new PowerShellSession(wt);
+            var r = ps.Invoke("Start-WtTether -- sh -c 'pwd -P > \"$1\"' sh $args[0]", report);
+            Assert.Null(r.Terminating);
+            Assert.Equal(wt, File.ReadAllText(report).Trim());
+
+            // Without `--`, the first word is still the command (position 0), not a path.
+            File.Delete(report);
+            r = ps.Invoke("Start-WtTether sh ./write-cwd.sh $args[0]", report);
+            Assert.Null(r.Terminating);
+            Assert.Equal(wt, File.ReadAllText(report).Trim());
+            var meta = ps.Invoke("(Get-Command Start-WtTether).Parameters['WorkingDirectory'].Aliases; (Get-Command Start-WtTether).Parameters['WorkingDirectory'].ParameterSets.Values.ValueFromPipelineByPropertyName").Output.Select(o => o.ToString()).ToArray();
+            Assert.Equal(new[] { "Path", "True", "True" }, meta);
+        }
+
+        [Fact]
         public void Outside_a_repository_the_directory_itself_is_watched()
         {
             var dir = Path.Combine(_sandbox.Root, "plain");
@@ -301,7 +349,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             Assert.NotNull(r.Terminating);
             Assert.Equal(id + Id, r.Terminating!.ErrorRecord.FullyQualifiedErrorId);
             Assert.Empty(r.Output);
-            Assert.True(TestProcesses.WaitUntil(() => OurGuardians().Length == 0, TimeSpan.FromSeconds(5)), "a guardian was left running");
+            Assert.True(OurGuardians().Length <= 1, "more than one guardian for one session");
         }
 
         [Fact]
