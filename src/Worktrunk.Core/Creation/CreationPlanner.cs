@@ -91,13 +91,14 @@ namespace Worktrunk.Creation
         /// </summary>
         private static void CheckBranchName(GitRunner git, string dir, string branch)
         {
-            var r = git.Run(dir, GitAccess.ReadOnly, new[] { "check-ref-format", "--branch", branch });
-            if (!r.Succeeded || !string.Equals(r.Stdout.TrimEnd('\n'), branch, StringComparison.Ordinal))
+            // A NUL cannot reach git in an argument (it would be cut there): refused here, as git refuses control characters.
+            var r = branch.IndexOf('\0') >= 0 ? null : git.Run(dir, GitAccess.ReadOnly, new[] { "check-ref-format", "--branch", branch });
+            if (r == null || !r.Succeeded || !string.Equals(r.Stdout.TrimEnd('\n'), branch, StringComparison.Ordinal))
             {
                 throw new WorktrunkException(
                     ErrorIds.InvalidBranchName,
                     ErrorKind.InvalidArgument,
-                    $"{Printable.Quote(branch)} is not a valid branch name" + (r.Succeeded ? $" (git reads it as {Printable.Quote(r.Stdout.TrimEnd('\n'))})." : "."),
+                    $"{Printable.Quote(branch)} is not a valid branch name" + (r != null && r.Succeeded ? $" (git reads it as {Printable.Quote(r.Stdout.TrimEnd('\n'))})." : "."),
                     branch,
                     "See git help check-ref-format: no spaces, '..', '~', '^', ':', '?', '*', '[', '\\', leading '-' or trailing '.lock'.");
             }
@@ -138,9 +139,9 @@ namespace Worktrunk.Creation
         {
             if (baseRef != null)
             {
-                var r = git.Run(repo.RunDirectory, GitAccess.ReadOnly, new[] { "rev-parse", "--verify", "--quiet", "--end-of-options", baseRef + "^{commit}" });
-                var sha = r.Stdout.Trim();
-                if (!r.Succeeded || sha.Length == 0 || baseRef.Length == 0)
+                var r = baseRef.IndexOf('\0') >= 0 ? null : git.Run(repo.RunDirectory, GitAccess.ReadOnly, new[] { "rev-parse", "--verify", "--quiet", "--end-of-options", baseRef + "^{commit}" });
+                var sha = r?.Stdout.Trim() ?? string.Empty;
+                if (r == null || !r.Succeeded || sha.Length == 0 || baseRef.Length == 0)
                 {
                     throw new WorktrunkException(
                         ErrorIds.BaseNotFound,

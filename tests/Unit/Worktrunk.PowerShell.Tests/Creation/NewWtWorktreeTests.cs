@@ -100,6 +100,10 @@ namespace Worktrunk.PowerShell.Tests.Creation
             RefusedUnchanged(sb, ps, "New-WtWorktree fresh -Path ../full", "WorktreePathExists");
             RefusedUnchanged(sb, ps, "New-WtWorktree fresh -Path $args[0]", "WorktreePathExists", busy);
             RefusedUnchanged(sb, ps, "New-WtWorktree fresh -Path ../link", "WorktreePathIsSymlink");
+            RefusedUnchanged(sb, ps, "New-WtWorktree $args[0]", "InvalidBranchName", "a\0b");
+            RefusedUnchanged(sb, ps, "New-WtWorktree fresh -Base $args[0]", "BaseNotFound", "main\0x");
+            var nul = ps.Invoke("New-WtWorktree fresh -Path $args[0]", "x\0y");
+            Assert.Equal("InvalidPath" + Suffix, nul.Terminating?.ErrorRecord.FullyQualifiedErrorId);
             sb.Git(sb.RepoPath, "config", "worktrunk.worktreePath", "../{nope}");
             RefusedUnchanged(sb, ps, "New-WtWorktree fresh", "WorktreePathTemplateInvalid");
             Assert.Equal(1, GitSandbox.TryGit(sb.RepoPath, "rev-parse", "--verify", "--quiet", "refs/heads/fresh").Code);
