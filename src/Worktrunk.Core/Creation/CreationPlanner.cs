@@ -25,6 +25,7 @@ namespace Worktrunk.Creation
             CheckBranchName(git, dir, branch);
 
             var refs = RefSnapshot.Read(git, dir, "refs/heads/", "refs/remotes/");
+            var config = ConfigLookup.Load(git, repo);
             var worktrees = WorktreeLister.List(repo, git, currentLocation);
             foreach (var w in worktrees)
             {
@@ -39,7 +40,7 @@ namespace Worktrunk.Creation
                 }
             }
 
-            var destination = Destination(repo, git, worktrees, branch, path);
+            var destination = Destination(repo, config, worktrees, branch, path);
 
             var local = refs.Branch(branch);
             var remotes = RemotesHolding(refs, branch);
@@ -81,7 +82,7 @@ namespace Worktrunk.Creation
                 return new CreationPlan(branch, destination, CreationKind.TrackRemote, entry.Name, entry.Sha, remote + "/" + branch, remote, args, BranchConfig(git, dir, branch));
             }
 
-            var (baseName, sha) = ResolveBase(repo, git, refs, worktrees, baseRef);
+            var (baseName, sha) = ResolveBase(repo, git, config, refs, worktrees, baseRef);
             return new CreationPlan(branch, destination, CreationKind.NewBranch, sha, sha, baseName, null, new[] { "worktree", "add", "--no-track", "-b", branch, "--", destination, sha }, null);
         }
 
@@ -135,7 +136,7 @@ namespace Worktrunk.Creation
         /// tag, commit or remote-tracking branch), else the default branch (the resolution removal
         /// uses: <see cref="DefaultBranchResolver"/>), locally or, when only origin has it, origin's.
         /// </summary>
-        private static (string Name, string Sha) ResolveBase(RepositoryLocation repo, GitRunner git, RefSnapshot refs, List<WtWorktree> worktrees, string? baseRef)
+        private static (string Name, string Sha) ResolveBase(RepositoryLocation repo, GitRunner git, ConfigLookup config, RefSnapshot refs, List<WtWorktree> worktrees, string? baseRef)
         {
             if (baseRef != null)
             {
@@ -163,7 +164,6 @@ namespace Worktrunk.Creation
                 }
             }
 
-            var config = ConfigLookup.Load(git, repo);
             var name = DefaultBranchResolver.Resolve(refs, config.Get("init", null, "defaultBranch"), mainBranch);
             var tip = name == null ? null : refs.Branch(name) ?? refs["refs/remotes/origin/" + name];
             if (name == null || tip == null)
@@ -189,7 +189,7 @@ namespace Worktrunk.Creation
         /// a non-empty directory, or a path a worktree is registered at (even a missing one) is
         /// refused. Missing parents are created by git itself (mkdir of each leading directory).
         /// </summary>
-        private static string Destination(RepositoryLocation repo, GitRunner git, List<WtWorktree> worktrees, string branch, string? path)
+        private static string Destination(RepositoryLocation repo, ConfigLookup config, List<WtWorktree> worktrees, string branch, string? path)
         {
             string full;
             if (path != null)
@@ -198,7 +198,7 @@ namespace Worktrunk.Creation
             }
             else
             {
-                var template = ConfigLookup.Load(git, repo).Get(WorktreePathTemplate.ConfigSection, null, WorktreePathTemplate.ConfigKey);
+                var template = config.Get(WorktreePathTemplate.ConfigSection, null, WorktreePathTemplate.ConfigKey);
                 full = WorktreePathTemplate.Expand(template, RepoRoot(repo, worktrees), branch, Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
             }
 

@@ -69,7 +69,11 @@ namespace Worktrunk.Operations
                 return null;
             }
 
-            host.Cancellation.ThrowIfCancellationRequested();
+            if (host.Cancellation.IsCancellationRequested)
+            {
+                return null;
+            }
+
             request.OnStep?.Invoke(CreationStep.BeforeWorktreeAdd);
             CommandResult? result = null;
             try

@@ -22,21 +22,14 @@ namespace Worktrunk.PowerShell.Completion
             var results = new List<CompletionResult>();
             try
             {
-                var location = fakeBoundParameters != null && fakeBoundParameters.Contains("Repository") ? fakeBoundParameters["Repository"] as string : null;
-                if (string.IsNullOrEmpty(location))
-                {
-                    // As WorktreeBranchCompleter: the completed session's location, read through a script block.
-                    var current = ScriptBlock.Create("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Invoke();
-                    location = current.Count > 0 ? current[0]?.BaseObject as string : null;
-                }
-
-                if (string.IsNullOrEmpty(location))
+                var found = CompletionRepository.Locate(fakeBoundParameters);
+                if (found == null)
                 {
                     return results;
                 }
 
-                var git = new GitRunner(NullSink.Instance, default, TimeSpan.FromSeconds(5));
-                var repo = RepositoryLocator.Locate(location!, git);
+                var (repo, git) = found.Value;
+
                 var output = git.RunChecked(repo.RunDirectory, GitAccess.ReadOnly, new[] { "for-each-ref", "--format=%(refname:short)%00%(symref)%00%(refname)", "refs/heads/", "refs/remotes/" });
                 var prefix = (wordToComplete ?? string.Empty).Trim('\'', '"');
                 foreach (var line in output.Split('\n'))

@@ -167,6 +167,16 @@ namespace Worktrunk.Core.Tests.Creation
         }
 
         [Fact]
+        public void In_a_bare_repository_the_default_path_is_beside_the_bare_directory()
+        {
+            using var sb = GitSandbox.Create("store.git", bare: true);
+            var created = Create(sb.RepoPath, "agent/1").Created!;
+            Assert.Equal(Path.Combine(sb.Root, "store.git.agent-1"), created.Path);
+            Assert.Equal(Sha(sb.RepoPath, "main"), created.Head);
+            Assert.False(created.IsBare);
+        }
+
+        [Fact]
         public void An_empty_directory_is_taken_and_missing_parents_are_created()
         {
             using var sb = GitSandbox.Create();
