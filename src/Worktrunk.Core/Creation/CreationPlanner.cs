@@ -43,7 +43,7 @@ namespace Worktrunk.Creation
             var destination = Destination(repo, config, worktrees, branch, path);
 
             var local = refs.Branch(branch);
-            var remotes = RemotesHolding(refs, branch);
+            var remotes = RemotesHolding(git, dir, refs, branch);
             if (local != null)
             {
                 if (baseRef != null)
@@ -105,8 +105,13 @@ namespace Worktrunk.Creation
             }
         }
 
-        /// <summary>The remotes with a remote-tracking branch refs/remotes/&lt;remote&gt;/&lt;branch&gt; (symbolic refs such as &lt;remote&gt;/HEAD excluded).</summary>
-        private static List<(string Remote, RefEntry Entry)> RemotesHolding(RefSnapshot refs, string branch)
+        /// <summary>
+        /// The configured remotes with a remote-tracking branch refs/remotes/&lt;remote&gt;/&lt;branch&gt;
+        /// (symbolic refs such as &lt;remote&gt;/HEAD excluded). Only a configured remote counts: for
+        /// branch x, refs/remotes/origin/feature/x is origin's feature/x, not a remote "origin/feature"
+        /// (`git remote` is asked only when some ref name ends in /&lt;branch&gt;).
+        /// </summary>
+        private static List<(string Remote, RefEntry Entry)> RemotesHolding(GitRunner git, string dir, RefSnapshot refs, string branch)
         {
             const string Prefix = "refs/remotes/";
             var found = new List<(string, RefEntry)>();
@@ -120,6 +125,13 @@ namespace Worktrunk.Creation
                 }
             }
 
+            if (found.Count == 0)
+            {
+                return found;
+            }
+
+            var configured = new HashSet<string>(git.RunChecked(dir, GitAccess.ReadOnly, new[] { "remote" }).Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+            found.RemoveAll(f => !configured.Contains(f.Item1));
             found.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
             return found;
         }

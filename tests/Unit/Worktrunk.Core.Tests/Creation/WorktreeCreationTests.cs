@@ -267,6 +267,22 @@ namespace Worktrunk.Core.Tests.Creation
         }
 
         [Fact]
+        public void A_remote_branch_whose_name_only_ends_like_the_branch_is_not_the_branch()
+        {
+            var (sb, clone) = CloneWithRemote();
+            using (sb)
+            {
+                // origin has feature/only; "only" is a new branch, not origin/feature's "only".
+                sb.Git(sb.RepoPath, "branch", "feature/only", "main");
+                sb.Git(clone, "fetch", "-q", "origin");
+                var (created, host) = Create(clone, "only");
+                Assert.Equal(Sha(clone, "main"), created!.Head);
+                Assert.Null(Config(clone, "branch.only.remote"));
+                Assert.Contains(host.VerboseLines, v => v.Contains("worktree add --no-track -b only -- ", StringComparison.Ordinal));
+            }
+        }
+
+        [Fact]
         public void A_branch_on_two_remotes_and_Base_with_a_remote_branch_are_refused_unchanged()
         {
             var (sb, clone) = CloneWithRemote();
