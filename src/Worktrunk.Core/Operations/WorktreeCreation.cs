@@ -16,12 +16,16 @@
 //   commit git was told to start it at (a compare-and-swap `git update-ref -d <ref> <sha>`) and is
 //   checked out nowhere; deleting it can lose no commit (that commit is the base's). For a tracking
 //   branch the branch.<b>.* config git wrote is put back as it was. Git removes a half-made
-//   worktree directory and registration itself.
+//   worktree directory and registration itself (on failure, and on the SIGTERM ProcessRunner
+//   sends on Ctrl+C); an empty <common>/worktrees it made is rmdir'ed (only if it did not exist
+//   before). Residual: a git that outlives the 200 ms grace after SIGTERM is SIGKILLed and may
+//   leave its half-made worktree and registration (`git worktree remove --force` clears them).
 // Platform: the same on every platform (git does the work); the destination checks are
 //   path-based lstat (FileSystemInfo), not descriptor-based: git re-checks the destination itself.
 
 using System;
 using System.Globalization;
+using System.IO;
 using System.Threading;
 using Worktrunk.Creation;
 using Worktrunk.Diagnostics;
@@ -75,6 +79,8 @@ namespace Worktrunk.Operations
             }
 
             request.OnStep?.Invoke(CreationStep.BeforeWorktreeAdd);
+            var registrations = Path.Combine(repo.CommonDir, "worktrees");
+            var registrationsExisted = Directory.Exists(registrations);
             CommandResult? result = null;
             try
             {
@@ -86,6 +92,10 @@ namespace Worktrunk.Operations
                 {
                     request.OnStep?.Invoke(CreationStep.BeforeCleanup);
                     Cleanup(repo, git.Derive(git.Sink, CancellationToken.None), plan);
+                    if (!registrationsExisted)
+                    {
+                        RemoveIfEmpty(registrations);
+                    }
                 }
             }
 
@@ -193,6 +203,23 @@ namespace Worktrunk.Operations
             catch (WorktrunkException e)
             {
                 git.Sink.Warning($"Could not check for a branch {Printable.Quote(plan.Branch)} left by the failed git worktree add: {e.Message}");
+            }
+        }
+
+        /// <summary>
+        /// rmdir of &lt;common&gt;/worktrees when a failed or stopped call made it and left it empty (git
+        /// removes its own registration on failure or SIGTERM, not the folder). rmdir(2) removes only
+        /// an empty real directory (a symlink is ENOTDIR): it cannot delete anything else.
+        /// </summary>
+        private static void RemoveIfEmpty(string directory)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: false);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                // Not empty (git left a registration: it was SIGKILLed mid-way) or not there: left as it is.
             }
         }
 

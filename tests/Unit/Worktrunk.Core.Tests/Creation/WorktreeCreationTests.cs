@@ -226,6 +226,27 @@ namespace Worktrunk.Core.Tests.Creation
         }
 
         [Fact]
+        public void Answering_no_and_Ctrl_C_before_git_leave_nothing()
+        {
+            using var sb = GitSandbox.Create();
+            var before = RepoSnapshot.Take(sb);
+
+            var host = new RecordingOperationHost(sb.RepoPath) { Approve = (_, _) => false };
+            Assert.Null(Operations.WorktreeCreation.Run(new CreationRequest("declined"), new Worktrunk.Git.GitRunner(host.Sink), host));
+            Assert.Single(host.Questions);
+            Assert.Empty(host.Errors);
+            before.AssertUnchanged(sb);
+
+            // Ctrl+C after the question, as git is about to start: git is stopped (or never runs), the stop is reported, nothing is left.
+            var stopped = new RecordingOperationHost(sb.RepoPath);
+            var request = new CreationRequest("stopped") { OnStep = step => stopped.Cancel() };
+            Assert.Null(Operations.WorktreeCreation.Run(request, new Worktrunk.Git.GitRunner(stopped.Sink, stopped.Cancellation), stopped));
+            Assert.Equal(ErrorIds.CommandStopped, stopped.Errors.Single().Error.ErrorId);
+            Assert.False(BranchExists(sb.RepoPath, "stopped"));
+            before.AssertUnchanged(sb);
+        }
+
+        [Fact]
         public void Enter_moves_the_session_and_the_object_says_it_is_current()
         {
             using var sb = GitSandbox.Create();
