@@ -16,10 +16,12 @@
 //   commit git was told to start it at (a compare-and-swap `git update-ref -d <ref> <sha>`) and is
 //   checked out nowhere; deleting it can lose no commit (that commit is the base's). For a tracking
 //   branch the branch.<b>.* config git wrote is put back as it was. Git removes a half-made
-//   worktree directory and registration itself (on failure, and on the SIGTERM ProcessRunner
-//   sends on Ctrl+C); an empty <common>/worktrees it made is rmdir'ed (only if it did not exist
-//   before). Residual: a git that outlives the 200 ms grace after SIGTERM is SIGKILLed and may
-//   leave its half-made worktree and registration (`git worktree remove --force` clears them).
+//   worktree directory and registration itself when it fails; an empty <common>/worktrees it
+//   made is rmdir'ed (only if it did not exist before).
+// Signal discipline: git is never stopped once started (Ctrl+C before it runs stops the
+//   operation; during it, git finishes and -Enter is skipped): a git killed mid-way leaves
+//   refs/heads/<b>.lock, which blocks the branch until removed by hand, or a half-made worktree.
+//   The call is bounded by AddTimeout (30 minutes), after which ProcessRunner does stop it.
 // Platform: the same on every platform (git does the work); the destination checks are
 //   path-based lstat (FileSystemInfo), not descriptor-based: git re-checks the destination itself.
 
@@ -39,6 +41,9 @@ namespace Worktrunk.Operations
     /// <summary>New-WtWorktree: creates one worktree (and its branch when new) and writes it as a <see cref="WtWorktree"/>.</summary>
     internal static class WorktreeCreation
     {
+        /// <summary>The bound on `git worktree add` (a checkout of a very large tree takes minutes; git is not waited on forever).</summary>
+        internal static readonly TimeSpan AddTimeout = TimeSpan.FromMinutes(30);
+
         /// <summary>
         /// Plans, asks ShouldProcess (target: the destination path), runs `git worktree add`,
         /// moves the session in on -Enter, and writes the new worktree to <see cref="IOperationHost.Output"/>.
@@ -73,25 +78,28 @@ namespace Worktrunk.Operations
                 return null;
             }
 
+            request.OnStep?.Invoke(CreationStep.BeforeWorktreeAdd);
             if (host.Cancellation.IsCancellationRequested)
             {
                 return null;
             }
 
-            request.OnStep?.Invoke(CreationStep.BeforeWorktreeAdd);
+            // From here git is never stopped: a git killed mid-way leaves refs/heads/<b>.lock (which
+            // blocks the branch until removed by hand) or a half-made worktree. Ctrl+C waits for it.
+            git = git.Derive(git.Sink, CancellationToken.None);
             var registrations = Path.Combine(repo.CommonDir, "worktrees");
             var registrationsExisted = Directory.Exists(registrations);
             CommandResult? result = null;
             try
             {
-                result = git.Run(repo.RunDirectory, GitAccess.Mutating, plan.GitArgs);
+                result = git.Run(repo.RunDirectory, GitAccess.Mutating, plan.GitArgs, AddTimeout);
             }
             finally
             {
                 if (result == null || !result.Succeeded)
                 {
                     request.OnStep?.Invoke(CreationStep.BeforeCleanup);
-                    Cleanup(repo, git.Derive(git.Sink, CancellationToken.None), plan);
+                    Cleanup(repo, git, plan);
                     if (!registrationsExisted)
                     {
                         RemoveIfEmpty(registrations);
@@ -111,7 +119,7 @@ namespace Worktrunk.Operations
             }
 
             WorktrunkException? enterFailed = null;
-            if (request.Enter)
+            if (request.Enter && !host.Cancellation.IsCancellationRequested)
             {
                 try
                 {

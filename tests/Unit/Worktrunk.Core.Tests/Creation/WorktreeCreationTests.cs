@@ -237,13 +237,65 @@ namespace Worktrunk.Core.Tests.Creation
             Assert.Empty(host.Errors);
             before.AssertUnchanged(sb);
 
-            // Ctrl+C after the question, as git is about to start: git is stopped (or never runs), the stop is reported, nothing is left.
+            // Ctrl+C after the question, at the last moment before git: nothing runs, nothing is reported.
             var stopped = new RecordingOperationHost(sb.RepoPath);
             var request = new CreationRequest("stopped") { OnStep = step => stopped.Cancel() };
             Assert.Null(Operations.WorktreeCreation.Run(request, new Worktrunk.Git.GitRunner(stopped.Sink, stopped.Cancellation), stopped));
-            Assert.Equal(ErrorIds.CommandStopped, stopped.Errors.Single().Error.ErrorId);
-            Assert.False(BranchExists(sb.RepoPath, "stopped"));
+            Assert.Empty(stopped.Errors);
+            Assert.DoesNotContain(stopped.VerboseLines, v => v.Contains("worktree add", StringComparison.Ordinal));
             before.AssertUnchanged(sb);
+        }
+
+        [Fact]
+        public void Ctrl_C_while_git_runs_lets_git_finish_and_skips_Enter()
+        {
+            using var sb = GitSandbox.Create();
+            var host = new RecordingOperationHost(sb.RepoPath);
+            var git = new Worktrunk.Git.GitRunner(host.Sink, host.Cancellation);
+
+            // The cancellation arrives while git worktree add runs: its first verbose line is the moment it starts.
+            var request = new CreationRequest("finished") { Enter = true };
+            var sink = new CancelOnCommand(host, "worktree add");
+            var created = Operations.WorktreeCreation.Run(request, git.Derive(sink, host.Cancellation), host);
+
+            Assert.True(host.Cancellation.IsCancellationRequested);
+            Assert.NotNull(created);
+            Assert.True(BranchExists(sb.RepoPath, "finished"));
+            Assert.False(File.Exists(Path.Combine(sb.CommonDir, "refs", "heads", "finished.lock")));
+            Assert.Empty(host.Moves);
+            Assert.Empty(host.Errors);
+        }
+
+        /// <summary>Presses Ctrl+C on the host when a command containing <c>text</c> is about to run.</summary>
+        private sealed class CancelOnCommand : IDiagnosticSink
+        {
+            private readonly RecordingOperationHost _host;
+            private readonly string _text;
+
+            internal CancelOnCommand(RecordingOperationHost host, string text)
+            {
+                _host = host;
+                _text = text;
+            }
+
+            public void Verbose(string message)
+            {
+                _host.Verbose(message);
+                if (message.Contains(_text, StringComparison.Ordinal))
+                {
+                    _host.Cancel();
+                }
+            }
+
+            public void Warning(string message) => _host.Warning(message);
+
+            public void Debug(string message)
+            {
+            }
+
+            public void Progress(int activityId, string activity, string status, int percent, bool completed)
+            {
+            }
         }
 
         [Fact]
