@@ -26,7 +26,8 @@
         'Get-WtOrphanDaemon',
         'Stop-WtDaemon',
         'Invoke-WtFsmonitorSweep',
-        'Start-WtTether'
+        'Start-WtTether',
+        'New-WtWorktree'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

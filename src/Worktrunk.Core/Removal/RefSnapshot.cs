@@ -113,6 +113,27 @@ namespace Worktrunk.Removal
             }
         }
 
+        /// <summary>Gets every ref read so far (for a snapshot from <see cref="Read"/>: every ref its patterns matched).</summary>
+        internal IEnumerable<RefEntry> All
+        {
+            get
+            {
+                var list = new List<RefEntry>();
+                lock (_refs)
+                {
+                    foreach (var e in _refs.Values)
+                    {
+                        if (e != null)
+                        {
+                            list.Add(e);
+                        }
+                    }
+                }
+
+                return list;
+            }
+        }
+
         internal RefEntry? Branch(string branch) => this["refs/heads/" + branch];
 
         internal bool HasBranch(string branch) => Branch(branch) != null;

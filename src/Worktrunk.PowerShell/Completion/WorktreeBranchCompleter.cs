@@ -1,4 +1,3 @@
-using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
@@ -21,22 +20,14 @@ namespace Worktrunk.PowerShell.Completion
             var results = new List<CompletionResult>();
             try
             {
-                var location = fakeBoundParameters != null && fakeBoundParameters.Contains("Repository") ? fakeBoundParameters["Repository"] as string : null;
-                if (string.IsNullOrEmpty(location))
-                {
-                    // Completers run on the pipeline thread of the session being completed; a script
-                    // block reads that session's location (SessionStateProxy is busy while it runs).
-                    var current = ScriptBlock.Create("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Invoke();
-                    location = current.Count > 0 ? current[0]?.BaseObject as string : null;
-                }
-
-                if (string.IsNullOrEmpty(location))
+                var found = CompletionRepository.Locate(fakeBoundParameters);
+                if (found == null)
                 {
                     return results;
                 }
 
-                var git = new GitRunner(NullSink.Instance, default, TimeSpan.FromSeconds(5));
-                var repo = RepositoryLocator.Locate(location!, git);
+                var (repo, git) = found.Value;
+
                 // Case-sensitive, like -Branch itself and git's ref names: a completion is a
                 // branch that -Branch would match.
                 var pattern = WildcardPattern.Get((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.None);
