@@ -558,16 +558,18 @@ namespace Worktrunk.Status
         internal static List<MergeOutcome>? Parse(string output)
         {
             var list = new List<MergeOutcome>();
-            var f = output.Split('\0');
-            var i = 0;
-            while (i < f.Length)
+            if (output.Length > 0 && output[output.Length - 1] != '\0')
             {
-                if (f[i].Length == 0 && i == f.Length - 1)
-                {
-                    break;
-                }
+                return null;
+            }
 
-                if (i + 1 >= f.Length || (f[i] != "0" && f[i] != "1") || !RefFiles.IsObjectId(f[i + 1]))
+            // The piece after the final NUL is empty and no field: n fields.
+            var f = output.Split('\0');
+            var n = f.Length - 1;
+            var i = 0;
+            while (i < n)
+            {
+                if (i + 1 >= n || (f[i] != "0" && f[i] != "1") || !RefFiles.IsObjectId(f[i + 1]))
                 {
                     return null;
                 }
@@ -575,12 +577,12 @@ namespace Worktrunk.Status
                 var clean = f[i] == "1";
                 var tree = f[i + 1];
                 i += 2;
-                while (i < f.Length && f[i].Length > 0)
+                while (i < n && f[i].Length > 0)
                 {
                     i++;
                 }
 
-                if (i >= f.Length)
+                if (i >= n)
                 {
                     return null;
                 }
