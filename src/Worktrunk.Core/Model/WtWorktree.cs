@@ -64,23 +64,6 @@ namespace Worktrunk
             Exists = exists;
         }
 
-        private WtWorktree(WtWorktree w, WorktreeStatus status)
-            : this(w.Path, w.Branch, w.Head, w.IsMain, w.IsCurrent, w.IsDetached, w.IsBare, w.IsLocked, w.LockReason, w.IsPrunable, w.PrunableReason, w.GitDir, w.CommonDir, w.Exists)
-        {
-            Staged = status.Staged;
-            Modified = status.Modified;
-            Untracked = status.Untracked;
-            Conflicted = status.Conflicted;
-            Ahead = status.Ahead;
-            Behind = status.Behind;
-            IsIntegrated = status.IsIntegrated;
-            IntegrationReason = status.IntegrationReason;
-            IntegrationTarget = status.IntegrationTarget;
-            Operation = status.Operation;
-            StatusError = status.Error;
-            HasStatus = true;
-        }
-
         /// <summary>Gets the worktree's directory, as git registered it.</summary>
         public string Path { get; }
 
@@ -124,44 +107,44 @@ namespace Worktrunk
         public bool Exists { get; }
 
         /// <summary>Gets a value indicating whether the status was asked for (Get-WtWorktree -Status); the properties below are null without it.</summary>
-        public bool HasStatus { get; }
+        public bool HasStatus { get; private set; }
 
         /// <summary>Gets the number of paths with staged changes (X of `git status --porcelain` set, conflicts excluded); null without -Status or when unreadable.</summary>
-        public int? Staged { get; }
+        public int? Staged { get; private set; }
 
         /// <summary>Gets the number of tracked paths changed in the working tree but not staged (Y set, conflicts excluded).</summary>
-        public int? Modified { get; }
+        public int? Modified { get; private set; }
 
         /// <summary>Gets the number of untracked paths (`??`, untracked directories counted once, as git status shows them).</summary>
-        public int? Untracked { get; }
+        public int? Untracked { get; private set; }
 
         /// <summary>Gets the number of unmerged (conflicted) paths.</summary>
-        public int? Conflicted { get; }
+        public int? Conflicted { get; private set; }
 
         /// <summary>Gets the number of commits HEAD has that the default branch does not (`git rev-list --left-right --count &lt;default&gt;...HEAD`, right side).</summary>
-        public int? Ahead { get; }
+        public int? Ahead { get; private set; }
 
         /// <summary>Gets the number of commits the default branch has that HEAD does not (left side).</summary>
-        public int? Behind { get; }
+        public int? Behind { get; private set; }
 
         /// <summary>
         /// Gets a value indicating whether the branch is integrated into the default branch (the
         /// removal's rule: it would delete the branch); null for the main worktree, a detached HEAD,
         /// a bare entry, when there is no default branch, or without -Status.
         /// </summary>
-        public bool? IsIntegrated { get; }
+        public bool? IsIntegrated { get; private set; }
 
         /// <summary>Gets the first integration level that matched, cheapest first; null when not integrated.</summary>
-        public WtIntegrationLevel? IntegrationReason { get; }
+        public WtIntegrationLevel? IntegrationReason { get; private set; }
 
         /// <summary>Gets the ref the branch was judged against (main, origin/main); null when not judged.</summary>
-        public string? IntegrationTarget { get; }
+        public string? IntegrationTarget { get; private set; }
 
         /// <summary>Gets the operation in progress (None when nothing is); null without -Status or when the directory is gone.</summary>
-        public WtWorktreeOperation? Operation { get; }
+        public WtWorktreeOperation? Operation { get; private set; }
 
         /// <summary>Gets why (part of) the status could not be read; null when it was read whole. A warning said so too.</summary>
-        public string? StatusError { get; }
+        public string? StatusError { get; private set; }
 
         /// <summary>
         /// Gets the status in a few characters, as the -Status table shows it: `+N` staged, `!N`
@@ -213,7 +196,23 @@ namespace Worktrunk
         }
 
         /// <summary>A copy carrying <paramref name="status"/> (Get-WtWorktree -Status).</summary>
-        internal WtWorktree WithStatus(WorktreeStatus status) => new WtWorktree(this, status);
+        internal WtWorktree WithStatus(WorktreeStatus status) =>
+            new WtWorktree(Path, Branch, Head, IsMain, IsCurrent, IsDetached, IsBare, IsLocked, LockReason, IsPrunable, PrunableReason, GitDir, CommonDir, Exists)
+            {
+                // Set once here, on the new copy; never changed after (the setters are private).
+                Staged = status.Staged,
+                Modified = status.Modified,
+                Untracked = status.Untracked,
+                Conflicted = status.Conflicted,
+                Ahead = status.Ahead,
+                Behind = status.Behind,
+                IsIntegrated = status.IsIntegrated,
+                IntegrationReason = status.IntegrationReason,
+                IntegrationTarget = status.IntegrationTarget,
+                Operation = status.Operation,
+                StatusError = status.Error,
+                HasStatus = true,
+            };
 
         /// <inheritdoc/>
         public override string ToString() => Path;
