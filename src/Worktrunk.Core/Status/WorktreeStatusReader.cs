@@ -274,6 +274,13 @@ namespace Worktrunk.Status
                             status.IsIntegrated = false;
                             return;
                         }
+
+                        var known = LevelAfterCleanMerge(git, plan, merge, sha, tip);
+                        if (known != null)
+                        {
+                            Set(status, known.Value);
+                            return;
+                        }
                     }
 
                     var level = IntegrationChecker.Level(git, plan.RunDirectory, tip, sha);
@@ -310,6 +317,41 @@ namespace Worktrunk.Status
                 status.IntegrationReason = null;
                 status.AddError("integration: " + Printable.OneLine(e.Message));
             }
+        }
+
+        /// <summary>
+        /// The level when the merge into the target is clean and gives the target's own tree (so the
+        /// branch is integrated at level 3, 4 or 5), with one process instead of the checker's four:
+        /// `git diff-tree -r --name-only --no-commit-id --merge-base target branch` is the checker's
+        /// no-added-changes test (merge base, then the diff from it) in one call; tree matches
+        /// compares the trees for-each-ref read; otherwise merging adds nothing, which the merge just
+        /// showed. Null (the checker decides) for anything else, e.g. several merge bases, which
+        /// --merge-base refuses.
+        /// </summary>
+        private static WtIntegrationLevel? LevelAfterCleanMerge(GitRunner git, Plan plan, MergeOutcome? merge, string target, string tip)
+        {
+            if (merge == null || !merge.Clean || merge.Tree == null || !string.Equals(merge.Tree, plan.TargetTree, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            var added = git.Run(plan.RunDirectory, GitAccess.ReadOnly, new[] { "diff-tree", "-r", "--name-only", "--no-commit-id", "--merge-base", "--end-of-options", target, tip });
+            if (!added.Succeeded)
+            {
+                return null;
+            }
+
+            if (added.Stdout.Trim().Length == 0)
+            {
+                return WtIntegrationLevel.NoAddedChanges;
+            }
+
+            if (plan.BranchTrees.TryGetValue(tip, out var tree) && string.Equals(tree, plan.TargetTree, StringComparison.OrdinalIgnoreCase))
+            {
+                return WtIntegrationLevel.TreesMatch;
+            }
+
+            return plan.BranchTrees.ContainsKey(tip) ? WtIntegrationLevel.MergeAddsNothing : (WtIntegrationLevel?)null;
         }
 
         private static void Set(WorktreeStatus status, WtIntegrationLevel level)
@@ -393,6 +435,9 @@ namespace Worktrunk.Status
             internal bool Batched { get; private set; }
 
             internal Dictionary<string, (int Ahead, int Behind)> AheadBehind { get; } = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+
+            /// <summary>The tree of each branch tip read (by tip).</summary>
+            internal Dictionary<string, string> BranchTrees { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
             /// <summary>Branch tips as read for this listing, by short name.</summary>
             internal Dictionary<string, string> Tips { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -498,6 +543,7 @@ namespace Worktrunk.Status
 
                     var name = f[0].Substring(Heads.Length);
                     Tips[name] = f[1];
+                    BranchTrees[f[1]] = f[2];
                     var counts = f[3].Split(' ');
                     if (Batched && counts.Length == 2 && int.TryParse(counts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ahead) && int.TryParse(counts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var behind))
                     {

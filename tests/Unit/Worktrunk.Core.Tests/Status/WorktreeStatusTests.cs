@@ -169,9 +169,17 @@ namespace Worktrunk.Core.Tests.Status
             paths["unmerged"] = sb.AddWorktree("unmerged");
             sb.CommitFile(paths["unmerged"], "unmerged.txt", "work in progress\n");
 
+            paths["reverted"] = sb.AddWorktree("reverted");
+            sb.CommitFile(paths["reverted"], "tried.txt", "tried\n");
+            sb.Git(paths["reverted"], "revert", "--no-edit", "HEAD");
+
             paths["detached"] = Path.Combine(sb.Root, "wt-detached");
             sb.Git(sb.RepoPath, "worktree", "add", "-q", "--detach", paths["detached"], "main~1");
             sb.CommitFile(sb.RepoPath, "later.txt", "main moves on\n");
+
+            // The same tree as main by another commit.
+            paths["sametree"] = sb.AddWorktree("sametree", from: "main~1");
+            sb.CommitFile(paths["sametree"], "later.txt", "main moves on\n", "same change, another commit");
             paths["main"] = sb.RepoPath;
             return paths;
         }
@@ -182,7 +190,7 @@ namespace Worktrunk.Core.Tests.Status
             var paths = PruneFixture(sb);
             var (list, _) = List(sb, git);
             var checker = new GitRunner(new RecordingSink());
-            foreach (var name in new[] { "merged", "squashed", "patched", "dirty", "unmerged" })
+            foreach (var name in new[] { "merged", "squashed", "patched", "dirty", "unmerged", "reverted", "sametree" })
             {
                 var w = Of(list, paths[name]);
                 var tip = sb.Git(sb.RepoPath, "rev-parse", "refs/heads/" + name).Trim();
@@ -196,6 +204,8 @@ namespace Worktrunk.Core.Tests.Status
             Assert.Equal(WtIntegrationLevel.Ancestor, Of(list, paths["merged"]).IntegrationReason);
             Assert.Equal(WtIntegrationLevel.MergeAddsNothing, Of(list, paths["squashed"]).IntegrationReason);
             Assert.Equal(WtIntegrationLevel.PatchIdMatch, Of(list, paths["patched"]).IntegrationReason);
+            Assert.Equal(WtIntegrationLevel.NoAddedChanges, Of(list, paths["reverted"]).IntegrationReason);
+            Assert.Equal(WtIntegrationLevel.TreesMatch, Of(list, paths["sametree"]).IntegrationReason);
             Assert.True(Of(list, paths["dirty"]).IsIntegrated);
             Assert.Equal(1, Of(list, paths["dirty"]).Untracked);
             Assert.False(Of(list, paths["unmerged"]).IsIntegrated);
