@@ -24,8 +24,10 @@ namespace Worktrunk.Status
     /// read says so in its own object (<see cref="WorktreeStatus.Error"/>) and in a warning, never
     /// failing the listing; Ctrl+C (the runner's cancellation) stops every call and ends the read.
     /// Fewer processes than one status and one rev-list per worktree: ahead/behind for every
-    /// branch from one `git for-each-ref --format=%(ahead-behind:...)` (git 2.41+; older gits:
-    /// one `git rev-list --left-right --count` per worktree); integration cheapest first with the
+    /// branch from one `git for-each-ref --format=%(ahead-behind:...)` (git 2.41+), and for the
+    /// tips it does not count (detached heads; every tip on older gits) one graph walk
+    /// (<see cref="AheadBehindBatch"/>; failing that, one `git rev-list --left-right --count` per
+    /// worktree); integration cheapest first with the
     /// shortcuts the counts allow (same commit: no process; ahead 0: an ancestor, no process),
     /// and for the rest one `git merge-tree --write-tree --stdin` for all branches (git 2.40+;
     /// else one merge-tree per branch) whose clean result that differs from the target's tree
@@ -173,6 +175,13 @@ namespace Worktrunk.Status
             {
                 status.Ahead = batched.Ahead;
                 status.Behind = batched.Behind;
+                return;
+            }
+
+            if (plan.AheadBehindByTip != null && plan.AheadBehindByTip.TryGetValue(tip, out var walked))
+            {
+                status.Ahead = walked.Ahead;
+                status.Behind = walked.Behind;
                 return;
             }
 
@@ -436,6 +445,9 @@ namespace Worktrunk.Status
 
             internal Dictionary<string, (int Ahead, int Behind)> AheadBehind { get; } = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
 
+            /// <summary>Ahead/behind by commit for the tips for-each-ref did not count (detached heads; every tip on a git before 2.41); null when not counted in a batch.</summary>
+            internal Dictionary<string, (int Ahead, int Behind)>? AheadBehindByTip { get; private set; }
+
             /// <summary>The tree of each branch tip read (by tip).</summary>
             internal Dictionary<string, string> BranchTrees { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
@@ -498,6 +510,23 @@ namespace Worktrunk.Status
 
                 patterns.Add(baseRef);
                 plan.ReadRefs(git, baseRef, patterns);
+
+                // The tips left (detached heads; every branch on a git without %(ahead-behind)): one walk for all.
+                var rest = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var w in worktrees)
+                {
+                    var tip = w.IsBare ? null : plan.BranchTip(w) ?? w.Head;
+                    if (tip != null && tip.Trim('0').Length > 0 && !(w.Branch != null && !w.IsDetached && plan.AheadBehind.ContainsKey(w.Branch)))
+                    {
+                        rest.Add(tip);
+                    }
+                }
+
+                if (rest.Count > 1)
+                {
+                    plan.AheadBehindByTip = AheadBehindBatch.Count(git, plan.RunDirectory, plan.BaseSha, rest);
+                }
+
                 return plan;
             }
 

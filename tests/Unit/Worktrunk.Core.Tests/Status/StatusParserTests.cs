@@ -73,6 +73,21 @@ namespace Worktrunk.Core.Tests.Status
             Assert.False(WorktreeStatusReader.PrefilterProvesNotIntegrated(null, Target));
         }
 
+        [Fact]
+        public void Ahead_behind_from_one_graph_walk_counts_as_rev_list_left_right_does()
+        {
+            static string Id(char c) => new string(c, 40);
+
+            // c1 shared (not listed); base c3 <- c2; tips t2 <- t1 <- c2 and the merge m of c3 and t1.
+            var graph = $"{Id('3')} {Id('2')}\n{Id('b')} {Id('a')}\n{Id('a')} {Id('2')}\n{Id('2')} {Id('1')}\n{Id('e')} {Id('3')} {Id('a')}\n";
+            var counts = AheadBehindBatch.FromGraph(graph, Id('3'), new[] { Id('b'), Id('e'), Id('3'), Id('2') })!;
+            Assert.Equal((2, 1), counts[Id('b')]);
+            Assert.Equal((2, 0), counts[Id('e')]);
+            Assert.Equal((0, 0), counts[Id('3')]);
+            Assert.Equal((0, 1), counts[Id('2')]);
+            Assert.Null(AheadBehindBatch.FromGraph("not a commit\n", Id('3'), new[] { Id('b') }));
+        }
+
         [Theory]
         [InlineData("pick 0123 subject\n", WtWorktreeOperation.CherryPick)]
         [InlineData("  \n\tp 0123 subject\n", WtWorktreeOperation.CherryPick)]

@@ -188,8 +188,13 @@ namespace Worktrunk.Core.Tests.Status
         {
             using var sb = GitSandbox.Create();
             var paths = PruneFixture(sb);
-            var (list, _) = List(sb, git);
+            var (list, host) = List(sb, git);
             var checker = new GitRunner(new RecordingSink());
+
+            // Ahead/behind: for-each-ref %(ahead-behind) where git has it, else one graph walk; never a rev-list per worktree.
+            var hasAheadBehind = GitSandbox.TryGitWith(git ?? "git", sb.RepoPath, "for-each-ref", "--format=%(ahead-behind:HEAD)", "refs/heads/main").Code == 0;
+            Assert.DoesNotContain(host.VerboseLines, l => l.Contains(" rev-list --left-right", StringComparison.Ordinal));
+            Assert.Equal(hasAheadBehind ? 0 : 1, host.VerboseLines.Count(l => l.Contains(" merge-base --octopus", StringComparison.Ordinal)));
             foreach (var name in new[] { "merged", "squashed", "patched", "dirty", "unmerged", "reverted", "sametree" })
             {
                 var w = Of(list, paths[name]);
