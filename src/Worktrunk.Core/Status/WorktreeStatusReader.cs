@@ -57,7 +57,18 @@ namespace Worktrunk.Status
                 statuses[i] = new WorktreeStatus();
             }
 
-            var plan = Plan.Load(repository, worktrees, git, currentLocation);
+            Plan plan;
+            try
+            {
+                plan = Plan.Load(repository, worktrees, git, currentLocation);
+            }
+            catch (WorktrunkException e) when (e.ErrorId != ErrorIds.CommandStopped)
+            {
+                // Without the refs there is no ahead/behind or integration; the counts are still read.
+                var note = "the default branch and the branches could not be read: " + Printable.OneLine(e.Message);
+                git.Sink.Warning("Get-WtWorktree -Status: " + note);
+                plan = Plan.Empty(repository);
+            }
 
             // The merge pre-filter for every branch that needs it, one process, while the statuses run.
             Dictionary<string, MergeOutcome>? merges = null;
@@ -459,6 +470,9 @@ namespace Worktrunk.Status
 
             internal string? BranchTip(WtWorktree w) =>
                 w.Branch != null && !w.IsDetached && Tips.TryGetValue(w.Branch, out var sha) ? sha : (w.IsDetached || w.Branch == null ? null : w.Head);
+
+            /// <summary>No default branch, no refs: counts and operations only.</summary>
+            internal static Plan Empty(RepositoryLocation repository) => new Plan(repository.RunDirectory) { FilesBackend = IsPlainFilesBackend(repository.CommonDir) };
 
             internal static Plan Load(RepositoryLocation repository, IReadOnlyList<WtWorktree> worktrees, GitRunner git, string? currentLocation)
             {
