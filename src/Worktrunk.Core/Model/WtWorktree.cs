@@ -129,8 +129,9 @@ namespace Worktrunk
 
         /// <summary>
         /// Gets a value indicating whether the branch is integrated into the default branch (the
-        /// removal's rule: it would delete the branch); null for the main worktree, a detached HEAD,
-        /// a bare entry, when there is no default branch, or without -Status.
+        /// removal's rule: it would delete the branch); null for the main worktree, a worktree of the
+        /// default branch itself, a detached HEAD, a bare entry, when there is no default branch,
+        /// or without -Status.
         /// </summary>
         public bool? IsIntegrated { get; private set; }
 

@@ -253,7 +253,8 @@ namespace Worktrunk.Status
         private static void Integrate(WtWorktree w, WorktreeStatus status, Plan plan, Dictionary<string, MergeOutcome>? merges, GitRunner git)
         {
             var tip = plan.BranchTip(w);
-            if (!NeedsIntegration(w) || plan.DefaultBranch == null || tip == null || IsUnborn(tip) || plan.Targets.Count == 0)
+            // The default branch itself (checked out in a linked worktree) is what others integrate into, not a candidate.
+            if (!NeedsIntegration(w) || plan.DefaultBranch == null || string.Equals(w.Branch, plan.DefaultBranch, StringComparison.Ordinal) || tip == null || IsUnborn(tip) || plan.Targets.Count == 0)
             {
                 return;
             }

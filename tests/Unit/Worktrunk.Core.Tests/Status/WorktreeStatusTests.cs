@@ -288,6 +288,24 @@ namespace Worktrunk.Core.Tests.Status
         }
 
         [Fact]
+        public void A_linked_worktree_of_the_default_branch_is_never_IsIntegrated()
+        {
+            using var sb = GitSandbox.Create();
+            sb.Git(sb.RepoPath, "checkout", "-q", "-b", "elsewhere");
+            var mainWt = Path.Combine(sb.Root, "wt-main");
+            sb.Git(sb.RepoPath, "worktree", "add", "-q", mainWt, "main");
+            var (list, _) = List(sb);
+            var w = Of(list, mainWt);
+            Assert.Equal("main", w.Branch);
+            Assert.False(w.IsMain);
+            Assert.Null(w.IsIntegrated);
+            Assert.Equal((0, 0), (w.Ahead!.Value, w.Behind!.Value));
+
+            // The main worktree's branch "elsewhere" is the same commit: still never judged (the main worktree is never removed).
+            Assert.Null(Of(list, sb.RepoPath).IsIntegrated);
+        }
+
+        [Fact]
         public void A_deleted_worktree_directory_says_so_in_its_object_and_a_warning_and_the_listing_continues()
         {
             using var sb = GitSandbox.Create();
