@@ -17,6 +17,12 @@ namespace Worktrunk.Benchmarks
                 return 0;
             }
 
+            if (args.Length > 0 && args[0] == "--status-paired")
+            {
+                StatusBenchmarks.Paired(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20, args.Length > 2 ? args[2] : "system");
+                return 0;
+            }
+
             if (args.Length > 0 && args[0] == "--daemons-paired")
             {
                 DaemonDiscoveryBenchmarks.Paired(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);

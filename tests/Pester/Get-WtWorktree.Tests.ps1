@@ -145,3 +145,77 @@ Describe 'Get-WtWorktree' {
         $text | Should -Match 'feature/view'
     }
 }
+
+Describe 'Get-WtWorktree -Status and the prune pipeline' {
+    BeforeEach {
+        # main; merged (merged --no-ff, clean); squashed (squash-merged); dirty (merged, an untracked
+        # file); unmerged (a commit main lacks); then main moves on.
+        $script:Repo = New-WtTestRepository
+        $script:Paths = @{}
+        foreach ($b in 'merged', 'squashed', 'dirty', 'unmerged') {
+            $script:Paths[$b] = Add-WtTestWorktree -Repository $script:Repo -Branch $b
+            Set-Content -LiteralPath (Join-Path $script:Paths[$b] "$b.txt") -Value $b
+            Invoke-WtGit $script:Paths[$b] add -A | Out-Null
+            Invoke-WtGit $script:Paths[$b] commit -q -m $b | Out-Null
+            switch ($b) {
+                'squashed' {
+                    Invoke-WtGit $script:Repo merge -q --squash squashed | Out-Null
+                    Invoke-WtGit $script:Repo commit -q -m 'squash squashed' | Out-Null
+                }
+                'unmerged' { }
+                default { Invoke-WtGit $script:Repo merge -q --no-ff -m "merge $b" $b | Out-Null }
+            }
+        }
+        Set-Content -LiteralPath (Join-Path $script:Paths['dirty'] 'notes.txt') -Value 'not committed'
+        Set-Content -LiteralPath (Join-Path $script:Repo 'later.txt') -Value 'main moves on'
+        Invoke-WtGit $script:Repo add -A | Out-Null
+        Invoke-WtGit $script:Repo commit -q -m later | Out-Null
+        Set-Location $script:Repo
+    }
+
+    AfterEach {
+        Set-Location $TestDrive
+    }
+
+    It 'reads counts, ahead/behind and integration as git and the removal see them' {
+        $list = @(Get-WtWorktree -Status)
+
+        $list.Count | Should -Be 5
+        $list[0].PSObject.TypeNames[0] | Should -Be 'Worktrunk.WtWorktree#Status'
+        $byBranch = @{}
+        $list | ForEach-Object { $byBranch[$_.Branch] = $_ }
+        $byBranch['main'].IsIntegrated | Should -BeNullOrEmpty
+        $byBranch['merged'].IntegrationReason | Should -Be 'Ancestor'
+        $byBranch['squashed'].IntegrationReason | Should -Be 'MergeAddsNothing'
+        $byBranch['dirty'].IsIntegrated | Should -BeTrue
+        $byBranch['dirty'].Untracked | Should -Be 1
+        $byBranch['unmerged'].IsIntegrated | Should -BeFalse
+        foreach ($b in 'merged', 'squashed', 'dirty', 'unmerged') {
+            $counts = (Invoke-WtGit $script:Paths[$b] rev-list --left-right --count 'main...HEAD') -split '\s+'
+            "$($byBranch[$b].Behind) $($byBranch[$b].Ahead)" | Should -Be "$($counts[0]) $($counts[1])"
+        }
+        $byBranch['unmerged'].Ahead | Should -Be 1
+    }
+
+    It 'Get-WtWorktree -Status | Where-Object IsIntegrated | Remove-WtWorktree removes exactly the integrated clean worktrees and their branches' {
+        $results = @(Get-WtWorktree -Status | Where-Object IsIntegrated | Remove-WtWorktree -PassThru -ErrorVariable refused -ErrorAction SilentlyContinue)
+
+        ($results.Branch | Sort-Object) -join ', ' | Should -Be 'merged, squashed'
+        $results.BranchOutcome | ForEach-Object { $_ | Should -Be 'Deleted' }
+        $refused.Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -Be 'WorktreeDirty,Worktrunk.PowerShell.Commands.RemoveWtWorktreeCommand'
+        Test-Path -LiteralPath $script:Paths['merged'] | Should -BeFalse
+        Test-Path -LiteralPath $script:Paths['squashed'] | Should -BeFalse
+        Test-Path -LiteralPath (Join-Path $script:Paths['dirty'] 'notes.txt') | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $script:Paths['unmerged'] 'unmerged.txt') | Should -BeTrue
+        (@(Invoke-WtGit $script:Repo branch '--format=%(refname:short)') | Sort-Object) -join ', ' | Should -Be 'dirty, main, unmerged'
+    }
+
+    It 'leaves the properties null without -Status' {
+        Get-WtWorktree | ForEach-Object {
+            $_.HasStatus | Should -BeFalse
+            $_.IsIntegrated | Should -BeNullOrEmpty
+            $_.Staged | Should -BeNullOrEmpty
+        }
+    }
+}

@@ -1,9 +1,8 @@
-using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Threading;
 using Worktrunk.Diagnostics;
-using Worktrunk.Git;
-using Worktrunk.IO;
+using Worktrunk.Operations;
 using Worktrunk.PowerShell.Completion;
 using Worktrunk.PowerShell.Internal;
 
@@ -38,6 +37,10 @@ namespace Worktrunk.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string? Repository { get; set; }
 
+        /// <summary>Gets or sets a value indicating whether to read each worktree's status: counts, ahead/behind, integration, operation in progress.</summary>
+        [Parameter]
+        public SwitchParameter Status { get; set; }
+
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
@@ -53,27 +56,40 @@ namespace Worktrunk.PowerShell.Commands
         /// <inheritdoc/>
         protected override void EndProcessing()
         {
+            var start = Repository != null
+                ? ResolveDirectory(Repository, nameof(Repository))
+                : _paths.Count > 0 ? ContainingDirectory.Of(_paths[0]) : ResolveDirectory(null, nameof(Repository));
+            var request = new WorktreeListingRequest(start) { Status = Status };
+            if (ParameterSetName == PathSet)
+            {
+                var paths = new List<(string, string)>();
+                foreach (var p in _paths)
+                {
+                    paths.Add((p, ContainingDirectory.Of(p)));
+                }
+
+                request.Paths = paths;
+            }
+            else if (Branch != null)
+            {
+                var patterns = new List<BranchPattern>();
+                foreach (var b in Branch)
+                {
+                    // Case-sensitive, as git compares ref names on every platform (`git branch --list`
+                    // matches patterns case-sensitively unless told -i, even where the filesystem
+                    // is case-insensitive): 'Feature*' never selects 'feature-x'.
+                    patterns.Add(WildcardPattern.ContainsWildcardCharacters(b)
+                        ? new BranchPattern(b, true, WildcardPattern.Get(b, WildcardOptions.None).IsMatch)
+                        : BranchPattern.Literal(b));
+                }
+
+                request.Branches = patterns;
+            }
+
             try
             {
-                var start = Repository != null
-                    ? ResolveDirectory(Repository, nameof(Repository))
-                    : _paths.Count > 0 ? ContainingDirectory.Of(_paths[0]) : ResolveDirectory(null, nameof(Repository));
-                var git = Git;
-                var repo = RepositoryLocator.Locate(start, git);
-                var worktrees = WorktreeLister.List(repo, git, CurrentFileSystemLocation());
-                Sink.Drain();
-
-                switch (ParameterSetName)
-                {
-                    case PathSet:
-                        WritePathMatches(worktrees);
-                        break;
-                    case BranchSet:
-                        WriteBranchMatches(worktrees);
-                        break;
-                    default:
-                        throw new InvalidOperationException("Unknown parameter set " + ParameterSetName);
-                }
+                IOperationHost host = new CmdletHost(this);
+                WorktreeListing.Run(request, Git, Status ? new StatusViewHost(host) : host);
             }
             catch (WorktrunkException e)
             {
@@ -81,93 +97,42 @@ namespace Worktrunk.PowerShell.Commands
             }
         }
 
-        private void WriteBranchMatches(List<WtWorktree> worktrees)
+        /// <summary>
+        /// Writes each worktree with the type name Worktrunk.WtWorktree#Status first, so the
+        /// default table shows the status column (module/Worktrunk.Worktree.format.ps1xml); the
+        /// object is the same WtWorktree.
+        /// </summary>
+        private sealed class StatusViewHost : IOperationHost
         {
-            if (Branch == null)
-            {
-                foreach (var w in worktrees)
-                {
-                    WriteObject(w);
-                }
+            internal const string TypeName = "Worktrunk.WtWorktree#Status";
 
-                return;
+            private readonly IOperationHost _inner;
+
+            internal StatusViewHost(IOperationHost inner)
+            {
+                _inner = inner;
             }
 
-            var patterns = new List<(string Text, WildcardPattern Pattern, bool Matched)>();
-            foreach (var b in Branch)
+            public IDiagnosticSink Sink => _inner.Sink;
+
+            public CancellationToken Cancellation => _inner.Cancellation;
+
+            public bool IsWhatIf => _inner.IsWhatIf;
+
+            public string? CurrentLocation => _inner.CurrentLocation;
+
+            public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
+
+            public void SetLocation(string directory) => _inner.SetLocation(directory);
+
+            public void Output(object item)
             {
-                // Case-sensitive, as git compares ref names on every platform (`git branch --list`
-                // matches patterns case-sensitively unless told -i, even where the filesystem
-                // is case-insensitive): 'Feature*' never selects 'feature-x'.
-                patterns.Add((b, WildcardPattern.Get(b, WildcardOptions.None), false));
+                var o = PSObject.AsPSObject(item);
+                o.TypeNames.Insert(0, TypeName);
+                _inner.Output(o);
             }
 
-            foreach (var w in worktrees)
-            {
-                var hit = false;
-                for (var i = 0; i < patterns.Count; i++)
-                {
-                    if (w.Branch != null && (WildcardPattern.ContainsWildcardCharacters(patterns[i].Text)
-                        ? patterns[i].Pattern.IsMatch(w.Branch)
-                        : string.Equals(w.Branch, patterns[i].Text, StringComparison.Ordinal)))
-                    {
-                        patterns[i] = (patterns[i].Text, patterns[i].Pattern, true);
-                        hit = true;
-                    }
-                }
-
-                if (hit)
-                {
-                    WriteObject(w);
-                }
-            }
-
-            foreach (var p in patterns)
-            {
-                if (!p.Matched && !WildcardPattern.ContainsWildcardCharacters(p.Text))
-                {
-                    WriteError(ErrorMapper.Create(
-                        ErrorIds.WorktreeNotFound,
-                        ErrorCategory.ObjectNotFound,
-                        $"No worktree has branch {Printable.Quote(p.Text)} checked out.",
-                        p.Text,
-                        "Run Get-WtWorktree to list the worktrees."));
-                }
-            }
-        }
-
-        private void WritePathMatches(List<WtWorktree> worktrees)
-        {
-            var written = new HashSet<WtWorktree>();
-            foreach (var p in _paths)
-            {
-                var target = PathUtil.Canonicalize(ContainingDirectory.Of(p));
-                WtWorktree? best = null;
-                var bestLength = -1;
-                foreach (var w in worktrees)
-                {
-                    var root = PathUtil.Canonicalize(w.Path);
-                    if (PathUtil.IsAtOrUnder(target, root) && root.Length > bestLength)
-                    {
-                        best = w;
-                        bestLength = root.Length;
-                    }
-                }
-
-                if (best == null)
-                {
-                    WriteError(ErrorMapper.Create(
-                        ErrorIds.WorktreeNotFound,
-                        ErrorCategory.ObjectNotFound,
-                        $"{Printable.Quote(p)} is not inside any worktree of this repository.",
-                        p,
-                        "Run Get-WtWorktree to list the worktrees."));
-                }
-                else if (written.Add(best))
-                {
-                    WriteObject(best);
-                }
-            }
+            public void Error(WorktrunkException error, object? target) => _inner.Error(error, target);
         }
     }
 }

@@ -27,10 +27,11 @@ namespace Worktrunk.HelpGen.Tests
 
             Assert.Equal("Get-WtWorktree", help.Name);
             Assert.Equal(new[] { "Lists the worktrees of a git repository as Worktrunk.WtWorktree objects." }, help.Synopsis);
-            Assert.Equal(2, help.Description.Count);
+            // Two paragraphs, the -Status paragraph, its five bullets, the closing paragraph.
+            Assert.Equal(9, help.Description.Count);
             Assert.StartsWith("Get-WtWorktree runs `git worktree list --porcelain -z` once and emits one Worktrunk.WtWorktree object per worktree: its path,", help.Description[0], StringComparison.Ordinal);
             Assert.Equal(new[] { ("Branch", true), ("Path", false) }, help.SyntaxSets.Select(s => (s.Name, s.IsDefault)));
-            Assert.Equal(new[] { "Branch", "Path", "Repository" }, help.Parameters.Select(p => p.Name));
+            Assert.Equal(new[] { "Branch", "Path", "Repository", "Status" }, help.Parameters.Select(p => p.Name));
             Assert.True(help.HasCommonParameters);
 
             var branch = help.Parameters[0].Metadata.Single();
@@ -50,7 +51,7 @@ namespace Worktrunk.HelpGen.Tests
             Assert.Equal(new[] { ParameterMetadata.AllSets }, help.Parameters[2].Metadata.Single().ParameterSets);
             Assert.Equal("The current location", help.Parameters[2].Metadata.Single().DefaultValue);
 
-            Assert.Equal(4, help.Examples.Count);
+            Assert.Equal(7, help.Examples.Count);
             Assert.Equal("Example 2: Filter by branch with wildcards", help.Examples[1].Title);
             Assert.Equal("PS /src/app> Get-WtWorktree -Branch 'agent/*'", help.Examples[1].Code.Single());
             Assert.Equal(new[] { "Returns the worktrees of every branch under agent/." }, help.Examples[1].Remarks);

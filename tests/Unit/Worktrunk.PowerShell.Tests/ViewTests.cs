@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Management.Automation;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Worktrunk.Status;
 using Worktrunk.TestSupport;
 using Xunit;
 
@@ -42,6 +44,14 @@ namespace Worktrunk.PowerShell.Tests
                 ["exists"] = true,
             });
 
+        /// <summary>The worktree with a status, as Get-WtWorktree -Status writes it (its status type name first).</summary>
+        private static PSObject WithStatusView(WtWorktree w, WorktreeStatus status)
+        {
+            var o = new PSObject(w.WithStatus(status));
+            o.TypeNames.Insert(0, "Worktrunk.WtWorktree#Status");
+            return o;
+        }
+
         private static WtDaemonStopResult StopResult() =>
             Make<WtDaemonStopResult>(new Dictionary<string, object?>
             {
@@ -61,6 +71,20 @@ namespace Worktrunk.PowerShell.Tests
                 },
                 new[] { "Branch", "State", "Path" },
                 new[] { "main", "current", "locked" },
+            };
+            yield return new object[]
+            {
+                "Worktrunk.WtWorktree#Status",
+                new object[]
+                {
+                    WithStatusView(Worktree("/home/someone/src/my-application", "main", main: true), new WorktreeStatus { Counts = new StatusCounts(0, 0, 0, 0), Ahead = 0, Behind = 0, Operation = WtWorktreeOperation.None }),
+                    WithStatusView(Worktree(LongPath, LongBranch, current: true, lockReason: "agent 7 running"), new WorktreeStatus
+                    {
+                        Counts = new StatusCounts(2, 1, 3, 0), Ahead = 2, Behind = 5, IsIntegrated = false, IntegrationTarget = "main", Operation = WtWorktreeOperation.None,
+                    }),
+                },
+                new[] { "Branch", "State", "Status", "Path" },
+                new[] { "main", "current", "+2 !1 ?3 ↑2 ↓5" },
             };
             yield return new object[]
             {
