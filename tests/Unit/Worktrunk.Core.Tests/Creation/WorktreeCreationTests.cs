@@ -232,7 +232,7 @@ namespace Worktrunk.Core.Tests.Creation
             var before = RepoSnapshot.Take(sb);
 
             var host = new RecordingOperationHost(sb.RepoPath) { Approve = (_, _) => false };
-            Assert.Null(Operations.WorktreeCreation.Run(new CreationRequest("declined"), new Worktrunk.Git.GitRunner(host.Sink), host));
+            Assert.Null(Worktrunk.Operations.WorktreeCreation.Run(new CreationRequest("declined"), new Worktrunk.Git.GitRunner(host.Sink), host));
             Assert.Single(host.Questions);
             Assert.Empty(host.Errors);
             before.AssertUnchanged(sb);
@@ -240,7 +240,7 @@ namespace Worktrunk.Core.Tests.Creation
             // Ctrl+C after the question, at the last moment before git: nothing runs, nothing is reported.
             var stopped = new RecordingOperationHost(sb.RepoPath);
             var request = new CreationRequest("stopped") { OnStep = step => stopped.Cancel() };
-            Assert.Null(Operations.WorktreeCreation.Run(request, new Worktrunk.Git.GitRunner(stopped.Sink, stopped.Cancellation), stopped));
+            Assert.Null(Worktrunk.Operations.WorktreeCreation.Run(request, new Worktrunk.Git.GitRunner(stopped.Sink, stopped.Cancellation), stopped));
             Assert.Empty(stopped.Errors);
             Assert.DoesNotContain(stopped.VerboseLines, v => v.Contains("worktree add", StringComparison.Ordinal));
             before.AssertUnchanged(sb);
@@ -256,7 +256,7 @@ namespace Worktrunk.Core.Tests.Creation
             // The cancellation arrives while git worktree add runs: its first verbose line is the moment it starts.
             var request = new CreationRequest("finished") { Enter = true };
             var sink = new CancelOnCommand(host, "worktree add");
-            var created = Operations.WorktreeCreation.Run(request, git.Derive(sink, host.Cancellation), host);
+            var created = Worktrunk.Operations.WorktreeCreation.Run(request, git.Derive(sink, host.Cancellation), host);
 
             Assert.True(host.Cancellation.IsCancellationRequested);
             Assert.NotNull(created);
