@@ -173,9 +173,10 @@ namespace Worktrunk.Benchmarks
         {
             using var scene = new Scene(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
             var self = System.Diagnostics.Process.GetCurrentProcess();
-            var sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")).Values.Where(p => p.StartsWith(scene.Root, StringComparison.Ordinal)).ToList();
+            var sockets = ProcNetUnix.ReadListeningFsmonitorSockets().Values.Where(p => p.StartsWith(scene.Root, StringComparison.Ordinal)).ToList();
             var pids = DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs).Select(d => d.Pid).ToList();
             var buffer = new byte[4096];
+            var discovered = DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs).Where(d => d.SocketPath != null && d.SocketPath.StartsWith(scene.Root, StringComparison.Ordinal)).ToList();
             foreach (var (name, action) in new (string, Action)[]
             {
                 ("ask", () => sockets.ForEach(p => { SocketPeers.Ask(p, out _, out var fd); if (fd >= 0) { Interop.Libc.close(fd); } })),
@@ -183,11 +184,25 @@ namespace Worktrunk.Benchmarks
                 ("argv", () => pids.ForEach(p => ProcFs.ReadArgv(p, buffer))),
                 ("stat", () => pids.ForEach(p => ProcFs.ReadStat(p, buffer))),
                 ("pidfd", () => pids.ForEach(p => Interop.Libc.close(ProcFs.OpenPidfd(p)))),
+                ("ask+stat+argv+pidfd in order", () => sockets.ForEach(p =>
+                {
+                    if (SocketPeers.Ask(p, out var pid, out var fd, out _) == PeerStatus.Found)
+                    {
+                        ProcFs.ReadStat(pid, buffer);
+                        DaemonArgv.IsDaemonRun(ProcFs.ReadArgv(pid, buffer));
+                        if (fd >= 0)
+                        {
+                            ProcFs.PidfdExited(fd);
+                            Interop.Libc.close(fd);
+                        }
+                    }
+                })),
+                ("classify only (take of the discovered list)", () => scene.ClassifyOnly(discovered)),
                 ("discover", () => DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs)),
                 ("discover, 1 thread", () => { DaemonDiscovery.ScanInParallel = false; DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs); DaemonDiscovery.ScanInParallel = true; }),
                 ("take, 1 thread", () => { DaemonDiscovery.ScanInParallel = false; scene.Worktrunk(); DaemonDiscovery.ScanInParallel = true; }),
                 ("take", () => scene.Worktrunk()),
-                ("net/unix", () => ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"))),
+                ("net/unix", () => ProcNetUnix.ReadListeningFsmonitorSockets()),
             })
             {
                 action();
@@ -207,7 +222,7 @@ namespace Worktrunk.Benchmarks
         }
 
         /// <summary>`--socket-discovery-strace daemons others`: sets the scene up, then waits for a line on stdin before and after 20 discoveries (attach `strace -c -f -p` in between).</summary>
-        public static void StraceWindow(int daemons, int others)
+        public static void StraceWindow(int daemons, int others, bool take = false)
         {
             using var scene = new Scene(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
             Console.WriteLine("(compiled stand-in left in " + Path.GetDirectoryName(s_tiny.Value) + ")");
@@ -215,7 +230,14 @@ namespace Worktrunk.Benchmarks
             Console.ReadLine();
             for (var i = 0; i < 20; i++)
             {
-                DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs);
+                if (take)
+                {
+                    scene.Worktrunk();
+                }
+                else
+                {
+                    DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs);
+                }
             }
 
             Console.WriteLine("DONE");
@@ -366,6 +388,10 @@ namespace Worktrunk.Benchmarks
 
                 return orphans;
             }
+
+            /// <summary>Classification alone (profile): DaemonInventory.Take of an already discovered list.</summary>
+            internal int ClassifyOnly(IReadOnlyList<DiscoveredDaemon> discovered) =>
+                DaemonInventory.Take(_location, _git, false, DiscoveryMethod.ProcFs, discovered, _listings).Count;
 
             /// <summary>How many full process scans one Worktrunk call runs (0 in the common case, 1 with the fallback).</summary>
             internal int ScansPerCall()

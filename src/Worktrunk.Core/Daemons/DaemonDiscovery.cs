@@ -100,7 +100,7 @@ namespace Worktrunk.Daemons
 
             try
             {
-                foreach (var path in ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")).Values)
+                foreach (var path in ProcNetUnix.ReadListeningFsmonitorSockets().Values)
                 {
                     if (match(path))
                     {
@@ -136,7 +136,7 @@ namespace Worktrunk.Daemons
                 var fallback = new List<int>();
                 try
                 {
-                    ResolveCandidates(new List<int> { pid }, ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")), list, fallback);
+                    ResolveCandidates(new List<int> { pid }, ProcNetUnix.ReadListeningFsmonitorSockets(), list, fallback);
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                 {
@@ -168,7 +168,7 @@ namespace Worktrunk.Daemons
             Dictionary<ulong, string>? sockets;
             try
             {
-                sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"));
+                sockets = ProcNetUnix.ReadListeningFsmonitorSockets();
                 if (socketFilter != null)
                 {
                     var kept = new Dictionary<ulong, string>();
@@ -391,8 +391,8 @@ namespace Worktrunk.Daemons
                 // its descriptors need not be walked. Anything else (a path that led elsewhere, two
                 // sockets listed under one path) is proven by the walk, which names the inode.
                 var known = boundAtPath && inodes.Count == 1 ? inodes[0] : 0;
-                var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0, knownInode: known);
-                return r.Daemon == null ? (null, 0) : (new DiscoveredDaemon(r.Daemon.Identity, r.Daemon.Argv, r.Daemon.SocketPath, DiscoveredBy.SocketPeer, r.Daemon.InotifyFd), r.Inode);
+                var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0, knownInode: known, by: DiscoveredBy.SocketPeer);
+                return r.Daemon == null ? (null, 0) : (r.Daemon, r.Inode);
             }
             finally
             {
@@ -419,7 +419,7 @@ namespace Worktrunk.Daemons
         /// <paramref name="knownInode"/>: non-zero when the caller already proved which socket the
         /// process listens on (SO_PEERCRED of a connection to it); the descriptors are then not walked.
         /// </summary>
-        private static (DiscoveredDaemon? Daemon, bool Unreadable, ulong Inode) Resolve(int pid, Func<ulong, bool> isWanted, Dictionary<ulong, string> sockets, byte[] buffer, int pidfd, bool ownsPidfd, ulong knownInode = 0)
+        private static (DiscoveredDaemon? Daemon, bool Unreadable, ulong Inode) Resolve(int pid, Func<ulong, bool> isWanted, Dictionary<ulong, string> sockets, byte[] buffer, int pidfd, bool ownsPidfd, ulong knownInode = 0, DiscoveredBy by = DiscoveredBy.ProcessScan)
         {
             try
             {
@@ -459,7 +459,7 @@ namespace Worktrunk.Daemons
                     same = after != null && !after.Value.IsExited && after.Value.StartTime == before.Value.StartTime;
                 }
 
-                return same ? (new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode], DiscoveredBy.ProcessScan, inotifyFd), false, inode) : (null, false, 0);
+                return same ? (new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode], by, inotifyFd), false, inode) : (null, false, 0);
             }
             finally
             {
