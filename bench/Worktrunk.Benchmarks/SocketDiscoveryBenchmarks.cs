@@ -41,6 +41,20 @@ namespace Worktrunk.Benchmarks
 
         private static readonly Lazy<string> s_tiny = new Lazy<string>(CompileTiny);
 
+        /// <summary>Lines printed after the targets' table (first and second call of each scene).</summary>
+        private static readonly List<string> s_notes = new List<string>();
+
+        private static void PrintNotes()
+        {
+            Console.WriteLine();
+            foreach (var n in s_notes)
+            {
+                Console.WriteLine("- " + n);
+            }
+
+            s_notes.Clear();
+        }
+
         /// <summary>CPU time of this process and its waited-for children (/proc/self/stat utime, stime, cutime, cstime), in ms.</summary>
         private static double CpuMs()
         {
@@ -75,6 +89,8 @@ namespace Worktrunk.Benchmarks
             Console.WriteLine(Header);
             Pair("common case", DaemonKind.Tiny, 50, 50, 0, 1000, rounds, "30x");
             Pair("fallback", DaemonKind.Tiny, 50, 25, 25, 1000, rounds, "8x");
+            PrintNotes();
+            Console.WriteLine($"Load average after the targets: {File.ReadAllText("/proc/loadavg").Trim()}");
             if (!table)
             {
                 return;
@@ -83,13 +99,13 @@ namespace Worktrunk.Benchmarks
             Console.WriteLine();
             Console.WriteLine("Worktrunk alone (median of " + rounds.ToString(CultureInfo.InvariantCulture) + " rounds; min in brackets):");
             Console.WriteLine();
-            Console.WriteLine("| Daemons | Other processes | Common case (all sockets attributable) | Fallback (a quarter with the git dir gone) |");
-            Console.WriteLine("|---:|---:|---:|---:|");
+            Console.WriteLine("| Daemons | Other processes | Common case (all sockets attributable) | Fallback (a quarter with the git dir gone) | Load average after the row |");
+            Console.WriteLine("|---:|---:|---:|---:|---|");
             foreach (var (daemons, others) in new[] { (10, 1000), (100, 1000), (1000, 1000), (100, 200), (100, 2000) })
             {
                 var common = Alone(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others, rounds);
                 var fallback = Alone(DaemonKind.Tiny, daemons / 2, daemons / 4, daemons / 4, others, rounds);
-                Console.WriteLine($"| {daemons} | {others} | {common} | {fallback} |");
+                Console.WriteLine($"| {daemons} | {others} | {common} | {fallback} | {File.ReadAllText("/proc/loadavg").Trim()} |");
             }
         }
 
@@ -105,10 +121,80 @@ namespace Worktrunk.Benchmarks
             }
 
             Console.WriteLine($"git 2.55 real daemons ({RealGit.Executable}); load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            using var budget = InotifyBudget.AtLeast(live + orphans + 128);
+            Console.WriteLine(budget.Note);
             Console.WriteLine();
             Console.WriteLine(Header);
             Pair("common case, real daemons", DaemonKind.Real, live, orphans, 0, 1000, rounds, "30x");
             Pair("fallback, real daemons", DaemonKind.Real, live, orphans / 2, orphans - (orphans / 2), 1000, rounds, "8x");
+            PrintNotes();
+            Console.WriteLine($"Load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        }
+
+        /// <summary>
+        /// fs.inotify.max_user_instances raised for the run (each real daemon holds one inotify
+        /// instance; Linux allows 128 per user by default, shared by every run on the machine), then
+        /// put back. Raised only as root and only when too low; put back only if it still holds the
+        /// value set here (another run may have raised it further meanwhile).
+        /// </summary>
+        private sealed class InotifyBudget : IDisposable
+        {
+            private const string Setting = "/proc/sys/fs/inotify/max_user_instances";
+            private readonly int _original;
+            private readonly int _set;
+
+            private InotifyBudget(int original, int set, string note)
+            {
+                _original = original;
+                _set = set;
+                Note = note;
+            }
+
+            internal string Note { get; }
+
+            internal static InotifyBudget AtLeast(int wanted)
+            {
+                var current = int.Parse(File.ReadAllText(Setting).Trim(), CultureInfo.InvariantCulture);
+                if (current >= wanted)
+                {
+                    return new InotifyBudget(current, 0, $"fs.inotify.max_user_instances = {current} (enough, left as is)");
+                }
+
+                try
+                {
+                    File.WriteAllText(Setting, wanted.ToString(CultureInfo.InvariantCulture));
+                    return new InotifyBudget(current, wanted, $"fs.inotify.max_user_instances raised from {current} to {wanted} for this run (put back at the end)");
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    return new InotifyBudget(current, 0, $"fs.inotify.max_user_instances = {current} (cannot raise it: {e.Message}); daemons beyond it fail to start");
+                }
+            }
+
+            public void Dispose()
+            {
+                if (_set == 0)
+                {
+                    return;
+                }
+
+                try
+                {
+                    if (int.Parse(File.ReadAllText(Setting).Trim(), CultureInfo.InvariantCulture) == _set)
+                    {
+                        File.WriteAllText(Setting, _original.ToString(CultureInfo.InvariantCulture));
+                        Console.WriteLine($"fs.inotify.max_user_instances put back to {_original}");
+                    }
+                    else
+                    {
+                        Console.WriteLine("fs.inotify.max_user_instances was changed by someone else during the run; left as it is");
+                    }
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    Console.WriteLine($"could not put fs.inotify.max_user_instances back to {_original}: {e.Message}");
+                }
+            }
         }
 
         private static void Pair(string name, DaemonKind kind, int live, int removed, int gone, int others, int rounds, string target)
@@ -116,6 +202,9 @@ namespace Worktrunk.Benchmarks
             using var scene = new Scene(kind, live, removed, gone, others);
             var reference = new double[rounds];
             var ours = new double[rounds];
+            var second = System.Diagnostics.Stopwatch.StartNew();
+            scene.Worktrunk();
+            s_notes.Add($"{name}: the scene's first Worktrunk call {scene.FirstCallMs:0.00} ms (JIT included when it is the first scene of the process), second {second.Elapsed.TotalMilliseconds:0.00} ms; then 3 warm-up calls before the rounds");
             for (var w = 0; w < 3; w++)
             {
                 scene.Reference();
@@ -315,6 +404,9 @@ namespace Worktrunk.Benchmarks
 
             internal string Root => _sandbox.Root;
 
+            /// <summary>Gets the time of the scene's first Worktrunk call (the setup's check).</summary>
+            internal double FirstCallMs { get; private set; }
+
             internal Scene(DaemonKind kind, int live, int removed, int gone, int others)
             {
                 _sandbox = GitSandbox.Create("bench");
@@ -361,7 +453,10 @@ namespace Worktrunk.Benchmarks
                     _listings = new FileWorktreeListings(new GitWorktreeListings(_git, _location, false), common, false);
                     _listings.For(common);
                     _expectedOrphans = removed + gone;
-                    var (r, o) = (Reference(), Worktrunk());
+                    var r = Reference();
+                    var first = System.Diagnostics.Stopwatch.StartNew();
+                    var o = Worktrunk();
+                    FirstCallMs = first.Elapsed.TotalMilliseconds;
                     if (r != _expectedOrphans || o != _expectedOrphans)
                     {
                         throw new InvalidOperationException($"The methods disagree: reference found {r} orphans, Worktrunk {o}; expected {_expectedOrphans}.");
