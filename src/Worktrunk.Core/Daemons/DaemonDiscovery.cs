@@ -337,7 +337,7 @@ namespace Worktrunk.Daemons
         /// blocks of items from a shared counter, so when the pool thread starts late (a loaded
         /// machine) this thread simply does more of the work instead of waiting for a fixed half.
         /// </summary>
-        private static void ForChunks<TIn, TOut>(List<TIn> items, bool parallel, Action<List<TIn>, List<TOut>> work, List<TOut> results)
+        internal static void ForChunks<TIn, TOut>(List<TIn> items, bool parallel, Action<List<TIn>, List<TOut>> work, List<TOut> results)
         {
             if (!parallel || !ScanInParallel || Environment.ProcessorCount < 2 || items.Count < 2)
             {
