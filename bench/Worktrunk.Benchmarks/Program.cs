@@ -35,6 +35,12 @@ namespace Worktrunk.Benchmarks
                 return 0;
             }
 
+            if (args.Length > 0 && args[0] == "--socket-discovery-netunix")
+            {
+                SocketDiscoveryBenchmarks.NetUnix(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), 50);
+                return 0;
+            }
+
             if (args.Length > 0 && args[0] == "--socket-discovery-profile")
             {
                 SocketDiscoveryBenchmarks.Profile(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), 30);

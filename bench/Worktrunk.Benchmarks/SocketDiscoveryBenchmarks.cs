@@ -310,6 +310,55 @@ namespace Worktrunk.Benchmarks
             }
         }
 
+        /// <summary>
+        /// `--socket-discovery-netunix count`: the fixed cost of reading /proc/net/unix when the machine
+        /// has <paramref name="count"/> more listening sockets (bound here under a temporary directory,
+        /// none an fsmonitor socket): Worktrunk's reader against File.ReadAllText of the same file (a
+        /// lower bound of the text parser it replaced, which also split every line).
+        /// </summary>
+        public static void NetUnix(int count, int rounds)
+        {
+            var dir = Path.Combine(Path.GetTempPath(), "wt-bench-netunix-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(dir);
+            var sockets = new List<System.Net.Sockets.Socket>();
+            try
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                    sockets.Add(s);
+                    s.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(dir, "s" + i.ToString(CultureInfo.InvariantCulture))));
+                    s.Listen(1);
+                }
+
+                var size = File.ReadAllBytes("/proc/net/unix").Length;
+                foreach (var (name, action) in new (string, Action)[]
+                {
+                    ("Worktrunk's reader (bytes, per-thread buffer)", () => ProcNetUnix.ReadListeningFsmonitorSockets()),
+                    ("File.ReadAllText alone", () => File.ReadAllText("/proc/net/unix")),
+                })
+                {
+                    action();
+                    var times = new double[rounds];
+                    var alloc0 = GC.GetAllocatedBytesForCurrentThread();
+                    for (var i = 0; i < rounds; i++)
+                    {
+                        var clock = System.Diagnostics.Stopwatch.StartNew();
+                        action();
+                        times[i] = clock.Elapsed.TotalMilliseconds;
+                    }
+
+                    var alloc = (GC.GetAllocatedBytesForCurrentThread() - alloc0) / rounds;
+                    Console.WriteLine($"{count} extra sockets, /proc/net/unix {size / 1024} KB: {name}: median {Stats.Median(times):0.000} ms, min {Stats.Min(times):0.000} ms, {alloc / 1024} KB allocated per call; load {File.ReadAllText("/proc/loadavg").Trim()}");
+                }
+            }
+            finally
+            {
+                sockets.ForEach(s => s.Dispose());
+                TestFiles.DeleteTree(dir);
+            }
+        }
+
         /// <summary>`--socket-discovery-strace daemons others`: sets the scene up, then waits for a line on stdin before and after 20 discoveries (attach `strace -c -f -p` in between).</summary>
         public static void StraceWindow(int daemons, int others, bool take = false)
         {

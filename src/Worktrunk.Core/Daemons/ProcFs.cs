@@ -4,8 +4,11 @@
 // descriptor link to its target (readlinkat on the link itself), so a descriptor naming a FIFO or
 // device is never opened. A process that vanishes mid-read simply yields nothing.
 // Why not System.IO: Directory enumeration stats every entry (following /proc/<pid>/fd links to
-// sockets and pipes) and FileStream is heavy for zero-length procfs files; with ~40 descriptors
-// per process that made discovery of 100 daemons cost 100+ ms instead of a few.
+// sockets and pipes) and FileStream is heavy for zero-length procfs files (fstat, flock, pread per
+// call); with ~40 descriptors per process that made discovery of 100 daemons cost 100+ ms instead
+// of a few. stat is parsed in place from the bytes read (ProcessTable.ParseStat decides any
+// unusual form, so the result is always its result); whole files (/proc/net/unix, fdinfo) are
+// read into a caller's buffer that grows as needed and is kept per thread by the caller.
 // Platform: Linux only (struct dirent layout of 64-bit glibc and musl).
 
 using System;
@@ -275,7 +278,7 @@ namespace Worktrunk.Daemons
                         ok = TryInt(buffer, at, end, out session);
                         break;
                     case 19:
-                        ok = TryStartTime(buffer, at, end, out start);
+                        ok = ProcNetUnix.TryDecimal(buffer, at, end, out start);
                         break;
                     default:
                         ok = true;
@@ -319,28 +322,6 @@ namespace Worktrunk.Daemons
             }
 
             value = negative ? -value : value;
-            return true;
-        }
-
-        /// <summary>1–19 digits (always within ulong); false for anything else.</summary>
-        private static bool TryStartTime(byte[] b, int start, int end, out ulong value)
-        {
-            value = 0;
-            if (start == end || end - start > 19)
-            {
-                return false;
-            }
-
-            for (var i = start; i < end; i++)
-            {
-                if (b[i] < (byte)'0' || b[i] > (byte)'9')
-                {
-                    return false;
-                }
-
-                value = (value * 10) + (ulong)(b[i] - '0');
-            }
-
             return true;
         }
 

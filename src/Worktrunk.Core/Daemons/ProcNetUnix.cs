@@ -247,8 +247,8 @@ namespace Worktrunk.Daemons
             return true;
         }
 
-        /// <summary>ulong.TryParse(NumberStyles.None): digits only, no overflow.</summary>
-        private static bool TryDecimal(byte[] text, int start, int end, out ulong value)
+        /// <summary>ulong.TryParse(NumberStyles.None) of bytes: digits only, no overflow (also ProcFs's stat fields).</summary>
+        internal static bool TryDecimal(byte[] text, int start, int end, out ulong value)
         {
             value = 0;
             if (start >= end)
