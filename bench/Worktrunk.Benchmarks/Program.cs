@@ -31,7 +31,7 @@ namespace Worktrunk.Benchmarks
 
             if (args.Length > 0 && args[0] == "--socket-discovery-strace")
             {
-                SocketDiscoveryBenchmarks.StraceWindow(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args.Length > 3 && args[3] == "take");
+                SocketDiscoveryBenchmarks.StraceWindow(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args.Length > 3 && args[3] == "take", args.Length > 4 && args[4] == "real");
                 return 0;
             }
 

@@ -360,10 +360,15 @@ namespace Worktrunk.Benchmarks
         }
 
         /// <summary>`--socket-discovery-strace daemons others`: sets the scene up, then waits for a line on stdin before and after 20 discoveries (attach `strace -c -f -p` in between).</summary>
-        public static void StraceWindow(int daemons, int others, bool take = false)
+        public static void StraceWindow(int daemons, int others, bool take = false, bool real = false)
         {
-            using var scene = new Scene(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
-            Console.WriteLine("(compiled stand-in left in " + Path.GetDirectoryName(s_tiny.Value) + ")");
+            using var budget = real ? InotifyBudget.AtLeast(daemons + 128) : null;
+            using var scene = new Scene(real ? DaemonKind.Real : DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
+            if (!real)
+            {
+                Console.WriteLine("(compiled stand-in left in " + Path.GetDirectoryName(s_tiny.Value) + ")");
+            }
+
             Console.WriteLine("READY " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             Console.ReadLine();
             for (var i = 0; i < 20; i++)
