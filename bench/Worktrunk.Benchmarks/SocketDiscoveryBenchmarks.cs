@@ -73,10 +73,16 @@ namespace Worktrunk.Benchmarks
             }
             finally
             {
-                if (s_tiny.IsValueCreated)
-                {
-                    TestFiles.DeleteTree(Path.GetDirectoryName(s_tiny.Value)!);
-                }
+                DeleteCompiledStandIn();
+            }
+        }
+
+        /// <summary>Deletes the stand-in compiled for this process, if any (every mode that builds scenes ends with it).</summary>
+        public static void DeleteCompiledStandIn()
+        {
+            if (s_tiny.IsValueCreated)
+            {
+                TestFiles.DeleteTree(Path.GetDirectoryName(s_tiny.Value)!);
             }
         }
 
@@ -366,7 +372,7 @@ namespace Worktrunk.Benchmarks
             using var scene = new Scene(real ? DaemonKind.Real : DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
             if (!real)
             {
-                Console.WriteLine("(compiled stand-in left in " + Path.GetDirectoryName(s_tiny.Value) + ")");
+                Console.WriteLine("(stand-in compiled in " + Path.GetDirectoryName(s_tiny.Value) + ")");
             }
 
             Console.WriteLine("READY " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
