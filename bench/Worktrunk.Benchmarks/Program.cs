@@ -37,13 +37,35 @@ namespace Worktrunk.Benchmarks
 
             if (args.Length > 0 && args[0] == "--socket-discovery-strace")
             {
-                SocketDiscoveryBenchmarks.StraceWindow(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+                try
+                {
+                    SocketDiscoveryBenchmarks.StraceWindow(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args.Length > 3 && args[3] == "take", args.Length > 4 && args[4] == "real");
+                }
+                finally
+                {
+                    SocketDiscoveryBenchmarks.DeleteCompiledStandIn();
+                }
+
+                return 0;
+            }
+
+            if (args.Length > 0 && args[0] == "--socket-discovery-netunix")
+            {
+                SocketDiscoveryBenchmarks.NetUnix(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), 50);
                 return 0;
             }
 
             if (args.Length > 0 && args[0] == "--socket-discovery-profile")
             {
-                SocketDiscoveryBenchmarks.Profile(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), 30);
+                try
+                {
+                    SocketDiscoveryBenchmarks.Profile(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), 30);
+                }
+                finally
+                {
+                    SocketDiscoveryBenchmarks.DeleteCompiledStandIn();
+                }
+
                 return 0;
             }
 

@@ -41,6 +41,20 @@ namespace Worktrunk.Benchmarks
 
         private static readonly Lazy<string> s_tiny = new Lazy<string>(CompileTiny);
 
+        /// <summary>Lines printed after the targets' table (first and second call of each scene).</summary>
+        private static readonly List<string> s_notes = new List<string>();
+
+        private static void PrintNotes()
+        {
+            Console.WriteLine();
+            foreach (var n in s_notes)
+            {
+                Console.WriteLine("- " + n);
+            }
+
+            s_notes.Clear();
+        }
+
         /// <summary>CPU time of this process and its waited-for children (/proc/self/stat utime, stime, cutime, cstime), in ms.</summary>
         private static double CpuMs()
         {
@@ -59,10 +73,16 @@ namespace Worktrunk.Benchmarks
             }
             finally
             {
-                if (s_tiny.IsValueCreated)
-                {
-                    TestFiles.DeleteTree(Path.GetDirectoryName(s_tiny.Value)!);
-                }
+                DeleteCompiledStandIn();
+            }
+        }
+
+        /// <summary>Deletes the stand-in compiled for this process, if any (every mode that builds scenes ends with it).</summary>
+        public static void DeleteCompiledStandIn()
+        {
+            if (s_tiny.IsValueCreated)
+            {
+                TestFiles.DeleteTree(Path.GetDirectoryName(s_tiny.Value)!);
             }
         }
 
@@ -75,6 +95,8 @@ namespace Worktrunk.Benchmarks
             Console.WriteLine(Header);
             Pair("common case", DaemonKind.Tiny, 50, 50, 0, 1000, rounds, "30x");
             Pair("fallback", DaemonKind.Tiny, 50, 25, 25, 1000, rounds, "8x");
+            PrintNotes();
+            Console.WriteLine($"Load average after the targets: {File.ReadAllText("/proc/loadavg").Trim()}");
             if (!table)
             {
                 return;
@@ -83,13 +105,13 @@ namespace Worktrunk.Benchmarks
             Console.WriteLine();
             Console.WriteLine("Worktrunk alone (median of " + rounds.ToString(CultureInfo.InvariantCulture) + " rounds; min in brackets):");
             Console.WriteLine();
-            Console.WriteLine("| Daemons | Other processes | Common case (all sockets attributable) | Fallback (a quarter with the git dir gone) |");
-            Console.WriteLine("|---:|---:|---:|---:|");
+            Console.WriteLine("| Daemons | Other processes | Common case (all sockets attributable) | Fallback (a quarter with the git dir gone) | Load average after the row |");
+            Console.WriteLine("|---:|---:|---:|---:|---|");
             foreach (var (daemons, others) in new[] { (10, 1000), (100, 1000), (1000, 1000), (100, 200), (100, 2000) })
             {
                 var common = Alone(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others, rounds);
                 var fallback = Alone(DaemonKind.Tiny, daemons / 2, daemons / 4, daemons / 4, others, rounds);
-                Console.WriteLine($"| {daemons} | {others} | {common} | {fallback} |");
+                Console.WriteLine($"| {daemons} | {others} | {common} | {fallback} | {File.ReadAllText("/proc/loadavg").Trim()} |");
             }
         }
 
@@ -105,10 +127,80 @@ namespace Worktrunk.Benchmarks
             }
 
             Console.WriteLine($"git 2.55 real daemons ({RealGit.Executable}); load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            using var budget = InotifyBudget.AtLeast(live + orphans + 128);
+            Console.WriteLine(budget.Note);
             Console.WriteLine();
             Console.WriteLine(Header);
             Pair("common case, real daemons", DaemonKind.Real, live, orphans, 0, 1000, rounds, "30x");
             Pair("fallback, real daemons", DaemonKind.Real, live, orphans / 2, orphans - (orphans / 2), 1000, rounds, "8x");
+            PrintNotes();
+            Console.WriteLine($"Load average at the end: {File.ReadAllText("/proc/loadavg").Trim()}");
+        }
+
+        /// <summary>
+        /// fs.inotify.max_user_instances raised for the run (each real daemon holds one inotify
+        /// instance; Linux allows 128 per user by default, shared by every run on the machine), then
+        /// put back. Raised only as root and only when too low; put back only if it still holds the
+        /// value set here (another run may have raised it further meanwhile).
+        /// </summary>
+        private sealed class InotifyBudget : IDisposable
+        {
+            private const string Setting = "/proc/sys/fs/inotify/max_user_instances";
+            private readonly int _original;
+            private readonly int _set;
+
+            private InotifyBudget(int original, int set, string note)
+            {
+                _original = original;
+                _set = set;
+                Note = note;
+            }
+
+            internal string Note { get; }
+
+            internal static InotifyBudget AtLeast(int wanted)
+            {
+                var current = int.Parse(File.ReadAllText(Setting).Trim(), CultureInfo.InvariantCulture);
+                if (current >= wanted)
+                {
+                    return new InotifyBudget(current, 0, $"fs.inotify.max_user_instances = {current} (enough, left as is)");
+                }
+
+                try
+                {
+                    File.WriteAllText(Setting, wanted.ToString(CultureInfo.InvariantCulture));
+                    return new InotifyBudget(current, wanted, $"fs.inotify.max_user_instances raised from {current} to {wanted} for this run (put back at the end)");
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    return new InotifyBudget(current, 0, $"fs.inotify.max_user_instances = {current} (cannot raise it: {e.Message}); daemons beyond it fail to start");
+                }
+            }
+
+            public void Dispose()
+            {
+                if (_set == 0)
+                {
+                    return;
+                }
+
+                try
+                {
+                    if (int.Parse(File.ReadAllText(Setting).Trim(), CultureInfo.InvariantCulture) == _set)
+                    {
+                        File.WriteAllText(Setting, _original.ToString(CultureInfo.InvariantCulture));
+                        Console.WriteLine($"fs.inotify.max_user_instances put back to {_original}");
+                    }
+                    else
+                    {
+                        Console.WriteLine("fs.inotify.max_user_instances was changed by someone else during the run; left as it is");
+                    }
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    Console.WriteLine($"could not put fs.inotify.max_user_instances back to {_original}: {e.Message}");
+                }
+            }
         }
 
         private static void Pair(string name, DaemonKind kind, int live, int removed, int gone, int others, int rounds, string target)
@@ -116,6 +208,9 @@ namespace Worktrunk.Benchmarks
             using var scene = new Scene(kind, live, removed, gone, others);
             var reference = new double[rounds];
             var ours = new double[rounds];
+            var second = System.Diagnostics.Stopwatch.StartNew();
+            scene.Worktrunk();
+            s_notes.Add($"{name}: the scene's first Worktrunk call {scene.FirstCallMs:0.00} ms (JIT included when it is the first scene of the process), second {second.Elapsed.TotalMilliseconds:0.00} ms; then 3 warm-up calls before the rounds");
             for (var w = 0; w < 3; w++)
             {
                 scene.Reference();
@@ -173,9 +268,10 @@ namespace Worktrunk.Benchmarks
         {
             using var scene = new Scene(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
             var self = System.Diagnostics.Process.GetCurrentProcess();
-            var sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")).Values.Where(p => p.StartsWith(scene.Root, StringComparison.Ordinal)).ToList();
+            var sockets = ProcNetUnix.ReadListeningFsmonitorSockets().Values.Where(p => p.StartsWith(scene.Root, StringComparison.Ordinal)).ToList();
             var pids = DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs).Select(d => d.Pid).ToList();
             var buffer = new byte[4096];
+            var discovered = DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs).Where(d => d.SocketPath != null && d.SocketPath.StartsWith(scene.Root, StringComparison.Ordinal)).ToList();
             foreach (var (name, action) in new (string, Action)[]
             {
                 ("ask", () => sockets.ForEach(p => { SocketPeers.Ask(p, out _, out var fd); if (fd >= 0) { Interop.Libc.close(fd); } })),
@@ -183,11 +279,25 @@ namespace Worktrunk.Benchmarks
                 ("argv", () => pids.ForEach(p => ProcFs.ReadArgv(p, buffer))),
                 ("stat", () => pids.ForEach(p => ProcFs.ReadStat(p, buffer))),
                 ("pidfd", () => pids.ForEach(p => Interop.Libc.close(ProcFs.OpenPidfd(p)))),
+                ("ask+stat+argv+pidfd in order", () => sockets.ForEach(p =>
+                {
+                    if (SocketPeers.Ask(p, out var pid, out var fd, out _) == PeerStatus.Found)
+                    {
+                        ProcFs.ReadStat(pid, buffer);
+                        DaemonArgv.IsDaemonRun(ProcFs.ReadArgv(pid, buffer));
+                        if (fd >= 0)
+                        {
+                            ProcFs.PidfdExited(fd);
+                            Interop.Libc.close(fd);
+                        }
+                    }
+                })),
+                ("classify only (take of the discovered list)", () => scene.ClassifyOnly(discovered)),
                 ("discover", () => DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs)),
                 ("discover, 1 thread", () => { DaemonDiscovery.ScanInParallel = false; DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs); DaemonDiscovery.ScanInParallel = true; }),
                 ("take, 1 thread", () => { DaemonDiscovery.ScanInParallel = false; scene.Worktrunk(); DaemonDiscovery.ScanInParallel = true; }),
                 ("take", () => scene.Worktrunk()),
-                ("net/unix", () => ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"))),
+                ("net/unix", () => ProcNetUnix.ReadListeningFsmonitorSockets()),
             })
             {
                 action();
@@ -206,16 +316,77 @@ namespace Worktrunk.Benchmarks
             }
         }
 
-        /// <summary>`--socket-discovery-strace daemons others`: sets the scene up, then waits for a line on stdin before and after 20 discoveries (attach `strace -c -f -p` in between).</summary>
-        public static void StraceWindow(int daemons, int others)
+        /// <summary>
+        /// `--socket-discovery-netunix count`: the fixed cost of reading /proc/net/unix when the machine
+        /// has <paramref name="count"/> more listening sockets (bound here under a temporary directory,
+        /// none an fsmonitor socket): Worktrunk's reader against File.ReadAllText of the same file (a
+        /// lower bound of the text parser it replaced, which also split every line).
+        /// </summary>
+        public static void NetUnix(int count, int rounds)
         {
-            using var scene = new Scene(DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
-            Console.WriteLine("(compiled stand-in left in " + Path.GetDirectoryName(s_tiny.Value) + ")");
+            var dir = Path.Combine(Path.GetTempPath(), "wt-bench-netunix-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(dir);
+            var sockets = new List<System.Net.Sockets.Socket>();
+            try
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                    sockets.Add(s);
+                    s.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(dir, "s" + i.ToString(CultureInfo.InvariantCulture))));
+                    s.Listen(1);
+                }
+
+                var size = File.ReadAllBytes("/proc/net/unix").Length;
+                foreach (var (name, action) in new (string, Action)[]
+                {
+                    ("Worktrunk's reader (bytes, per-thread buffer)", () => ProcNetUnix.ReadListeningFsmonitorSockets()),
+                    ("File.ReadAllText alone", () => File.ReadAllText("/proc/net/unix")),
+                })
+                {
+                    action();
+                    var times = new double[rounds];
+                    var alloc0 = GC.GetAllocatedBytesForCurrentThread();
+                    for (var i = 0; i < rounds; i++)
+                    {
+                        var clock = System.Diagnostics.Stopwatch.StartNew();
+                        action();
+                        times[i] = clock.Elapsed.TotalMilliseconds;
+                    }
+
+                    var alloc = (GC.GetAllocatedBytesForCurrentThread() - alloc0) / rounds;
+                    Console.WriteLine($"{count} extra sockets, /proc/net/unix {size / 1024} KB: {name}: median {Stats.Median(times):0.000} ms, min {Stats.Min(times):0.000} ms, {alloc / 1024} KB allocated per call; load {File.ReadAllText("/proc/loadavg").Trim()}");
+                }
+            }
+            finally
+            {
+                sockets.ForEach(s => s.Dispose());
+                TestFiles.DeleteTree(dir);
+            }
+        }
+
+        /// <summary>`--socket-discovery-strace daemons others`: sets the scene up, then waits for a line on stdin before and after 20 discoveries (attach `strace -c -f -p` in between).</summary>
+        public static void StraceWindow(int daemons, int others, bool take = false, bool real = false)
+        {
+            using var budget = real ? InotifyBudget.AtLeast(daemons + 128) : null;
+            using var scene = new Scene(real ? DaemonKind.Real : DaemonKind.Tiny, daemons / 2, daemons / 2, 0, others);
+            if (!real)
+            {
+                Console.WriteLine("(stand-in compiled in " + Path.GetDirectoryName(s_tiny.Value) + ")");
+            }
+
             Console.WriteLine("READY " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             Console.ReadLine();
             for (var i = 0; i < 20; i++)
             {
-                DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs);
+                if (take)
+                {
+                    scene.Worktrunk();
+                }
+                else
+                {
+                    DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs);
+                }
             }
 
             Console.WriteLine("DONE");
@@ -293,6 +464,9 @@ namespace Worktrunk.Benchmarks
 
             internal string Root => _sandbox.Root;
 
+            /// <summary>Gets the time of the scene's first Worktrunk call (the setup's check).</summary>
+            internal double FirstCallMs { get; private set; }
+
             internal Scene(DaemonKind kind, int live, int removed, int gone, int others)
             {
                 _sandbox = GitSandbox.Create("bench");
@@ -339,7 +513,10 @@ namespace Worktrunk.Benchmarks
                     _listings = new FileWorktreeListings(new GitWorktreeListings(_git, _location, false), common, false);
                     _listings.For(common);
                     _expectedOrphans = removed + gone;
-                    var (r, o) = (Reference(), Worktrunk());
+                    var r = Reference();
+                    var first = System.Diagnostics.Stopwatch.StartNew();
+                    var o = Worktrunk();
+                    FirstCallMs = first.Elapsed.TotalMilliseconds;
                     if (r != _expectedOrphans || o != _expectedOrphans)
                     {
                         throw new InvalidOperationException($"The methods disagree: reference found {r} orphans, Worktrunk {o}; expected {_expectedOrphans}.");
@@ -366,6 +543,10 @@ namespace Worktrunk.Benchmarks
 
                 return orphans;
             }
+
+            /// <summary>Classification alone (profile): DaemonInventory.Take of an already discovered list.</summary>
+            internal int ClassifyOnly(IReadOnlyList<DiscoveredDaemon> discovered) =>
+                DaemonInventory.Take(_location, _git, false, DiscoveryMethod.ProcFs, discovered, _listings).Count;
 
             /// <summary>How many full process scans one Worktrunk call runs (0 in the common case, 1 with the fallback).</summary>
             internal int ScansPerCall()

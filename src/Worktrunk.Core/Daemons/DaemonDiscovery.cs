@@ -100,7 +100,7 @@ namespace Worktrunk.Daemons
 
             try
             {
-                foreach (var path in ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")).Values)
+                foreach (var path in ProcNetUnix.ReadListeningFsmonitorSockets().Values)
                 {
                     if (match(path))
                     {
@@ -136,7 +136,7 @@ namespace Worktrunk.Daemons
                 var fallback = new List<int>();
                 try
                 {
-                    ResolveCandidates(new List<int> { pid }, ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix")), list, fallback);
+                    ResolveCandidates(new List<int> { pid }, ProcNetUnix.ReadListeningFsmonitorSockets(), list, fallback);
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                 {
@@ -168,7 +168,7 @@ namespace Worktrunk.Daemons
             Dictionary<ulong, string>? sockets;
             try
             {
-                sockets = ProcNetUnix.ParseListeningFsmonitorSockets(File.ReadAllText("/proc/net/unix"));
+                sockets = ProcNetUnix.ReadListeningFsmonitorSockets();
                 if (socketFilter != null)
                 {
                     var kept = new Dictionary<ulong, string>();
@@ -219,7 +219,7 @@ namespace Worktrunk.Daemons
             var candidates = new List<int>();
             ForChunks(pids, pids.Count >= ParallelThreshold, (chunk, into) =>
             {
-                var buffer = new byte[4096];
+                var buffer = WorkBuffer();
                 foreach (var pid in chunk)
                 {
                     if (pid != SelfPid && !foundPids.Contains(pid) && DaemonArgv.IsDaemonRun(ProcFs.ArgvIfGit(pid, buffer)))
@@ -282,7 +282,7 @@ namespace Worktrunk.Daemons
             var outcomes = new List<(KeyValuePair<string, List<ulong>> Entry, DiscoveredDaemon? Daemon, ulong Held)>(paths.Count);
             ForChunks(paths, paths.Count >= 16, (chunk, into) =>
             {
-                var buffer = new byte[4096];
+                var buffer = WorkBuffer();
                 foreach (var entry in chunk)
                 {
                     cancellation.ThrowIfCancellationRequested();
@@ -316,6 +316,12 @@ namespace Worktrunk.Daemons
         [ThreadStatic]
         private static int s_scans;
 
+        [ThreadStatic]
+        private static byte[]? t_workBuffer;
+
+        /// <summary>A read buffer for /proc files, one per thread (work blocks run on two threads).</summary>
+        private static byte[] WorkBuffer() => t_workBuffer ??= new byte[4096];
+
         /// <summary>Gets how many full process scans discovery ran on the calling thread (tests: the common case runs none).</summary>
         internal static int ProcessScansOnThisThread => s_scans;
 
@@ -325,8 +331,13 @@ namespace Worktrunk.Daemons
         /// <summary>Gets or sets a value indicating whether large scans may use a second thread (benchmarks compare both).</summary>
         internal static bool ScanInParallel { get; set; } = true;
 
-        /// <summary>Runs <paramref name="work"/> over <paramref name="items"/>, in two halves on two threads when asked and possible; results are appended in item order.</summary>
-        private static void ForChunks<TIn, TOut>(List<TIn> items, bool parallel, Action<List<TIn>, List<TOut>> work, List<TOut> results)
+        /// <summary>
+        /// Runs <paramref name="work"/> over <paramref name="items"/>, on this thread and, when asked
+        /// and possible, one pool thread; results are appended in item order. The two threads take
+        /// blocks of items from a shared counter, so when the pool thread starts late (a loaded
+        /// machine) this thread simply does more of the work instead of waiting for a fixed half.
+        /// </summary>
+        internal static void ForChunks<TIn, TOut>(List<TIn> items, bool parallel, Action<List<TIn>, List<TOut>> work, List<TOut> results)
         {
             if (!parallel || !ScanInParallel || Environment.ProcessorCount < 2 || items.Count < 2)
             {
@@ -334,16 +345,54 @@ namespace Worktrunk.Daemons
                 return;
             }
 
-            var half = items.Count / 2;
-            var first = items.GetRange(0, half);
-            var second = items.GetRange(half, items.Count - half);
-            var firstOut = new List<TOut>();
-            var secondOut = new List<TOut>();
-            var other = System.Threading.Tasks.Task.Run(() => work(second, secondOut));
-            work(first, firstOut);
-            other.GetAwaiter().GetResult();
-            results.AddRange(firstOut);
-            results.AddRange(secondOut);
+            // Blocks of about a sixteenth: few enough to cost nothing, small enough to balance.
+            var blockSize = Math.Max(1, items.Count / 16);
+            var blocks = (items.Count + blockSize - 1) / blockSize;
+            var outputs = new List<TOut>?[blocks];
+            var next = -1;
+            void Drain()
+            {
+                int b;
+                while ((b = Interlocked.Increment(ref next)) < blocks)
+                {
+                    var from = b * blockSize;
+                    var into = new List<TOut>();
+                    work(items.GetRange(from, Math.Min(blockSize, items.Count - from)), into);
+                    outputs[b] = into;
+                }
+            }
+
+            var other = System.Threading.Tasks.Task.Run(Drain);
+            Exception? mine = null;
+            try
+            {
+                Drain();
+            }
+            catch (Exception e)
+            {
+                // Stop handing out blocks, then wait for the pool thread before rethrowing.
+                Interlocked.Exchange(ref next, blocks);
+                mine = e;
+            }
+
+            try
+            {
+                other.GetAwaiter().GetResult();
+            }
+            catch when (mine != null)
+            {
+                // This thread's exception wins (e.g. cancellation seen first here).
+            }
+
+            if (mine != null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(mine).Throw();
+            }
+
+            foreach (var o in outputs)
+            {
+                results.AddRange(o!);
+            }
         }
 
         /// <summary>Joins candidates' socket descriptors with /proc/net/unix; candidates whose fd dir is unreadable go to <paramref name="fallback"/>.</summary>
@@ -352,7 +401,7 @@ namespace Worktrunk.Daemons
             var outcomes = new List<(int Pid, DiscoveredDaemon? Daemon, bool Unreadable)>();
             ForChunks(candidates, candidates.Count >= 16, (chunk, into) =>
             {
-                var buffer = new byte[4096];
+                var buffer = WorkBuffer();
                 foreach (var pid in chunk)
                 {
                     into.Add(ResolveOne(pid, sockets, buffer));
@@ -391,8 +440,8 @@ namespace Worktrunk.Daemons
                 // its descriptors need not be walked. Anything else (a path that led elsewhere, two
                 // sockets listed under one path) is proven by the walk, which names the inode.
                 var known = boundAtPath && inodes.Count == 1 ? inodes[0] : 0;
-                var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0, knownInode: known);
-                return r.Daemon == null ? (null, 0) : (new DiscoveredDaemon(r.Daemon.Identity, r.Daemon.Argv, r.Daemon.SocketPath, DiscoveredBy.SocketPeer, r.Daemon.InotifyFd), r.Inode);
+                var r = Resolve(pid, inodes.Contains, sockets, buffer, pidfd >= 0 ? pidfd : ProcFs.OpenPidfd(pid), ownsPidfd: pidfd < 0, knownInode: known, by: DiscoveredBy.SocketPeer);
+                return r.Daemon == null ? (null, 0) : (r.Daemon, r.Inode);
             }
             finally
             {
@@ -419,7 +468,7 @@ namespace Worktrunk.Daemons
         /// <paramref name="knownInode"/>: non-zero when the caller already proved which socket the
         /// process listens on (SO_PEERCRED of a connection to it); the descriptors are then not walked.
         /// </summary>
-        private static (DiscoveredDaemon? Daemon, bool Unreadable, ulong Inode) Resolve(int pid, Func<ulong, bool> isWanted, Dictionary<ulong, string> sockets, byte[] buffer, int pidfd, bool ownsPidfd, ulong knownInode = 0)
+        private static (DiscoveredDaemon? Daemon, bool Unreadable, ulong Inode) Resolve(int pid, Func<ulong, bool> isWanted, Dictionary<ulong, string> sockets, byte[] buffer, int pidfd, bool ownsPidfd, ulong knownInode = 0, DiscoveredBy by = DiscoveredBy.ProcessScan)
         {
             try
             {
@@ -459,7 +508,7 @@ namespace Worktrunk.Daemons
                     same = after != null && !after.Value.IsExited && after.Value.StartTime == before.Value.StartTime;
                 }
 
-                return same ? (new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode], DiscoveredBy.ProcessScan, inotifyFd), false, inode) : (null, false, 0);
+                return same ? (new DiscoveredDaemon(new ProcessIdentity(pid, before.Value.StartTime), argv, sockets[inode], by, inotifyFd), false, inode) : (null, false, 0);
             }
             finally
             {

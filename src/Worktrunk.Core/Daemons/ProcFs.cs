@@ -4,8 +4,11 @@
 // descriptor link to its target (readlinkat on the link itself), so a descriptor naming a FIFO or
 // device is never opened. A process that vanishes mid-read simply yields nothing.
 // Why not System.IO: Directory enumeration stats every entry (following /proc/<pid>/fd links to
-// sockets and pipes) and FileStream is heavy for zero-length procfs files; with ~40 descriptors
-// per process that made discovery of 100 daemons cost 100+ ms instead of a few.
+// sockets and pipes) and FileStream is heavy for zero-length procfs files (fstat, flock, pread per
+// call); with ~40 descriptors per process that made discovery of 100 daemons cost 100+ ms instead
+// of a few. stat is parsed in place from the bytes read (ProcessTable.ParseStat decides any
+// unusual form, so the result is always its result); whole files (/proc/net/unix, fdinfo) are
+// read into a caller's buffer that grows as needed and is kept per thread by the caller.
 // Platform: Linux only (struct dirent layout of 64-bit glibc and musl).
 
 using System;
@@ -222,7 +225,104 @@ namespace Worktrunk.Daemons
         internal static ProcStat? ReadStat(int pid, byte[] buffer)
         {
             var n = ReadProcFile(pid, "stat", buffer, toEnd: false);
-            return n <= 0 ? null : ProcessTable.ParseStat(pid, Encoding.UTF8.GetString(buffer, 0, n));
+            return n <= 0 ? null : ParseStat(pid, buffer, n);
+        }
+
+        /// <summary>
+        /// <see cref="ProcessTable.ParseStat"/> of the first <paramref name="length"/> bytes, without
+        /// decoding them: the fields after the last ')' are read in place when they have the form the
+        /// kernel prints (single spaces, ASCII, plain decimal numbers); any other form is handed to
+        /// ProcessTable.ParseStat on the decoded text, so the result is always exactly its result.
+        /// </summary>
+        internal static ProcStat? ParseStat(int pid, byte[] buffer, int length)
+        {
+            var close = Array.LastIndexOf(buffer, (byte)')', length - 1, length);
+            if (close < 0 || close + 2 >= length)
+            {
+                return SlowStat(pid, buffer, length);
+            }
+
+            // fields[k] of ProcessTable.ParseStat: the k-th ' '-separated run after ") ".
+            var state = '\0';
+            int ppid = 0, pgrp = 0, session = 0;
+            ulong start = 0;
+            var field = 0;
+            var at = close + 2;
+            while (field <= 19)
+            {
+                var end = at;
+                while (end < length && buffer[end] != (byte)' ')
+                {
+                    if (buffer[end] >= 0x80)
+                    {
+                        return SlowStat(pid, buffer, length);
+                    }
+
+                    end++;
+                }
+
+                bool ok;
+                switch (field)
+                {
+                    case 0:
+                        ok = end - at == 1;
+                        state = (char)buffer[at];
+                        break;
+                    case 1:
+                        ok = TryInt(buffer, at, end, out ppid);
+                        break;
+                    case 2:
+                        ok = TryInt(buffer, at, end, out pgrp);
+                        break;
+                    case 3:
+                        ok = TryInt(buffer, at, end, out session);
+                        break;
+                    case 19:
+                        ok = ProcNetUnix.TryDecimal(buffer, at, end, out start);
+                        break;
+                    default:
+                        ok = true;
+                        break;
+                }
+
+                if (!ok || (end >= length && field < 19))
+                {
+                    // Not the kernel's usual form, or too few fields: the text parser decides.
+                    return SlowStat(pid, buffer, length);
+                }
+
+                field++;
+                at = end + 1;
+            }
+
+            return new ProcStat(pid, state, ppid, pgrp, session, start);
+        }
+
+        private static ProcStat? SlowStat(int pid, byte[] buffer, int length) => ProcessTable.ParseStat(pid, Encoding.UTF8.GetString(buffer, 0, length));
+
+        /// <summary>An optional '-' then 1–9 digits (the form on which int.TryParse agrees); false for anything else.</summary>
+        private static bool TryInt(byte[] b, int start, int end, out int value)
+        {
+            value = 0;
+            var negative = start < end && b[start] == (byte)'-';
+            var i = negative ? start + 1 : start;
+            if (i == end || end - i > 9)
+            {
+                return false;
+            }
+
+            for (; i < end; i++)
+            {
+                if (b[i] < (byte)'0' || b[i] > (byte)'9')
+                {
+                    return false;
+                }
+
+                value = (value * 10) + (b[i] - '0');
+            }
+
+            value = negative ? -value : value;
+            return true;
         }
 
         /// <summary>
@@ -396,6 +496,58 @@ namespace Worktrunk.Daemons
         /// <summary>Reads a small file (up to the buffer's size) with one open/read/close; the byte count, or -1 when it cannot be opened. Unix only.</summary>
         internal static int TryReadFile(string path, byte[] buffer)
         {
+            var fd = OpenForReading(path);
+            return fd < 0 ? -1 : ReadAll(fd, buffer, buffer.Length);
+        }
+
+        /// <summary>
+        /// Reads a whole file (a procfs text file such as /proc/net/unix or an fdinfo) into
+        /// <paramref name="buffer"/>, replacing it with a larger one (doubled) while it is full; the
+        /// byte count, or -1 when the file cannot be opened or read. Unix only.
+        /// </summary>
+        internal static int ReadWholeFile(string path, ref byte[] buffer)
+        {
+            var fd = OpenForReading(path);
+            if (fd < 0)
+            {
+                return -1;
+            }
+
+            try
+            {
+                var total = 0;
+                while (true)
+                {
+                    if (total == buffer.Length)
+                    {
+                        var larger = new byte[buffer.Length * 2];
+                        Buffer.BlockCopy(buffer, 0, larger, 0, total);
+                        buffer = larger;
+                    }
+
+                    var got = ReadOnce(fd, buffer, total, buffer.Length - total);
+                    if (got < 0)
+                    {
+                        return -1;
+                    }
+
+                    if (got == 0)
+                    {
+                        return total;
+                    }
+
+                    total += got;
+                }
+            }
+            finally
+            {
+                Libc.close(fd);
+            }
+        }
+
+        /// <summary>open(path, O_RDONLY | O_CLOEXEC) with the path as UTF-8 on the stack; the descriptor or -1.</summary>
+        private static int OpenForReading(string path)
+        {
             var byteCount = Encoding.UTF8.GetByteCount(path);
             if (byteCount > 4000)
             {
@@ -409,8 +561,7 @@ namespace Worktrunk.Daemons
             }
 
             bytes[byteCount] = 0;
-            var fd = Libc.open_bytes(bytes, Libc.O_RDONLY | (Platform.IsMacOS ? Libc.O_CLOEXEC_MACOS : Libc.O_CLOEXEC_LINUX));
-            return fd < 0 ? -1 : ReadAll(fd, buffer, buffer.Length);
+            return Libc.open_bytes(bytes, Libc.O_RDONLY | (Platform.IsMacOS ? Libc.O_CLOEXEC_MACOS : Libc.O_CLOEXEC_LINUX));
         }
 
         /// <summary>Reads /proc/&lt;pid&gt;/&lt;name&gt; into <paramref name="buffer"/>; the byte count, or -1.</summary>

@@ -18,7 +18,6 @@
 // the caller handles the others (DaemonDiscovery: one listed socket per path, a pidfd that has not
 // exited, and the descriptor walk whenever either does not hold).
 
-using System;
 using System.Text;
 using Worktrunk.Interop;
 
@@ -61,11 +60,18 @@ namespace Worktrunk.Daemons
             pid = 0;
             pidfd = -1;
             boundAtPath = false;
-            var bytes = Encoding.UTF8.GetBytes(path);
-            if (bytes.Length == 0 || bytes.Length >= Libc.SockaddrUnSize - 2 || Array.IndexOf(bytes, (byte)0) >= 0)
+            var byteCount = path.Length == 0 || path.Length >= Libc.SockaddrUnSize ? -1 : Encoding.UTF8.GetByteCount(path);
+            if (byteCount <= 0 || byteCount >= Libc.SockaddrUnSize - 2 || path.IndexOf('\0') >= 0)
             {
                 // git binds long paths through a chdir (unix-socket.c); that cannot be done here without changing this process's working directory.
                 return PeerStatus.Failed;
+            }
+
+            // The UTF-8 path on the stack (no allocation per socket).
+            var bytes = stackalloc byte[byteCount];
+            fixed (char* chars = path)
+            {
+                Encoding.UTF8.GetBytes(chars, path.Length, bytes, byteCount);
             }
 
             var fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM_LINUX | Libc.SOCK_NONBLOCK_LINUX | Libc.SOCK_CLOEXEC_LINUX, 0);
@@ -83,7 +89,7 @@ namespace Worktrunk.Daemons
                 }
 
                 *(ushort*)addr = Libc.AF_UNIX;
-                for (var i = 0; i < bytes.Length; i++)
+                for (var i = 0; i < byteCount; i++)
                 {
                     addr[2 + i] = bytes[i];
                 }
@@ -91,7 +97,7 @@ namespace Worktrunk.Daemons
                 int rc;
                 do
                 {
-                    rc = Libc.connect(fd, addr, 2 + bytes.Length + 1);
+                    rc = Libc.connect(fd, addr, 2 + byteCount + 1);
                 }
                 while (rc != 0 && Libc.Errno == Libc.EINTR);
 
@@ -125,7 +131,7 @@ namespace Worktrunk.Daemons
                         nameLength--;
                     }
 
-                    boundAtPath = nameLength == bytes.Length;
+                    boundAtPath = nameLength == byteCount;
                     for (var i = 0; boundAtPath && i < nameLength; i++)
                     {
                         boundAtPath = peer[2 + i] == bytes[i];
