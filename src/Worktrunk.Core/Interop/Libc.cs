@@ -361,5 +361,11 @@ namespace Worktrunk.Interop
         internal static int TetherAppendFlag => Platform.IsMacOS ? 0x8 : 0x400;
 
         [DllImport(Lib, EntryPoint = "mkstemp", SetLastError = true)] internal static extern int TetherMkstemp(byte* template);
+
+        // Spawned children get only descriptors 0, 1 and 2 (Processes/UnixSpawn): a descriptor the
+        // host inherited without close-on-exec (a CI runner's pipe, a terminal) must not be kept
+        // open by a daemon or a tethered server for its whole life. glibc 2.34+; macOS has no
+        // such action (there inheritance stays as the host left it; compiled, not run here).
+        [DllImport(Lib)] internal static extern int posix_spawn_file_actions_addclosefrom_np(IntPtr actions, int from);
     }
 }

@@ -6,7 +6,11 @@
 // Reaping: a child started here is invisible to System.Diagnostics.Process, so .NET never reaps
 // it; whoever holds the returned PID must waitpid it (ProcessRunner and the tether do).
 // Descriptors: pipe ends are created close-on-exec; only the dup2'ed copies on 0/1/2 reach the
-// child, so no other Worktrunk descriptor leaks into it.
+// child, so no other Worktrunk descriptor leaks into it. On Linux (glibc 2.34+) every other
+// descriptor is closed in the child too (posix_spawn_file_actions_addclosefrom_np(3), the last
+// file action): one the host inherited without close-on-exec (a CI runner's pipe) would
+// otherwise stay open for a daemon's or tethered server's whole life. Older glibc and macOS keep
+// what the host left inheritable (macOS: compiled, not run here).
 // Platform: Linux and macOS (posix_spawn_file_actions_addchdir_np and addfchdir_np need glibc 2.29 / macOS 10.15).
 
 using System;
@@ -142,6 +146,19 @@ namespace Worktrunk.Processes
                     catch (EntryPointNotFoundException e)
                     {
                         throw new WorktrunkException(ErrorIds.SpawnFailed, ErrorKind.NotSupported, "This C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29 or macOS 10.15 is required).", options.FileName, inner: e);
+                    }
+                }
+
+                if (Platform.IsLinux)
+                {
+                    // Last, after the fchdir (which uses a descriptor): everything from 3 up goes.
+                    try
+                    {
+                        Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
+                    }
+                    catch (EntryPointNotFoundException)
+                    {
+                        // glibc before 2.34: descriptors the host left inheritable stay inherited.
                     }
                 }
 
