@@ -18,7 +18,8 @@
         'Worktrunk.Worktree.format.ps1xml',
         'Worktrunk.Daemon.format.ps1xml',
         'Worktrunk.Removal.format.ps1xml',
-        'Worktrunk.Tether.format.ps1xml'
+        'Worktrunk.Tether.format.ps1xml',
+        'Worktrunk.Process.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-WtWorktree',
@@ -26,7 +27,8 @@
         'Get-WtOrphanDaemon',
         'Stop-WtDaemon',
         'Invoke-WtFsmonitorSweep',
-        'Start-WtTether'
+        'Start-WtTether',
+        'Get-WtWorktreeProcess'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
