@@ -171,23 +171,21 @@ namespace Worktrunk.Processes
         {
             length = n;
             deleted = false;
-            var best = Deepest(path, n, roots);
-            if (best >= 0 || !EndsWith(path, n, s_deletedSuffix))
+
+            // The kernel's mark, unless a live directory's name really ends in " (deleted)" (then it is what it says).
+            if (EndsWith(path, n, s_deletedSuffix) && !Directory.Exists(Encoding.UTF8.GetString(path, 0, n)))
             {
-                return best;
+                var stripped = n - s_deletedSuffix.Length;
+                var former = Deepest(path, stripped, roots);
+                if (former >= 0)
+                {
+                    length = stripped;
+                    deleted = true;
+                    return former;
+                }
             }
 
-            var stripped = n - s_deletedSuffix.Length;
-            best = Deepest(path, stripped, roots);
-            if (best < 0 || Directory.Exists(Encoding.UTF8.GetString(path, 0, n)))
-            {
-                // A live directory whose name really ends in " (deleted)" is what it says.
-                return -1;
-            }
-
-            length = stripped;
-            deleted = true;
-            return best;
+            return Deepest(path, n, roots);
         }
 
         private static int Deepest(byte[] path, int n, byte[][] roots)
