@@ -33,6 +33,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using Worktrunk.Daemons;
 using Worktrunk.Diagnostics;
 using Worktrunk.Interop;
@@ -113,20 +114,8 @@ namespace Worktrunk.Processes
             var cwd = new byte[4097];
             var buffer = new byte[4096];
             var found = new List<WtWorktreeProcess>();
-            foreach (var pid in ProcFs.Pids())
+            foreach (var pid in Candidates(ProcFs.Pids(), excluded, rootBytes, cancellation))
             {
-                cancellation.ThrowIfCancellationRequested();
-                if (excluded.Contains(pid))
-                {
-                    continue;
-                }
-
-                var n = ProcFs.ReadCwd(pid, cwd);
-                if (n < 0 || Match(cwd, n, rootBytes, out _, out _) < 0)
-                {
-                    continue;
-                }
-
                 // A candidate (rare): its stat (identity, terminal, name), then the cwd again so both
                 // belong to the same process instance.
                 var stat = ProcFs.ReadStat(pid, buffer, out var name);
@@ -135,7 +124,7 @@ namespace Worktrunk.Processes
                     continue;
                 }
 
-                n = ProcFs.ReadCwd(pid, cwd);
+                var n = ProcFs.ReadCwd(pid, cwd);
                 var length = 0;
                 var deleted = false;
                 var root = n < 0 ? -1 : Match(cwd, n, rootBytes, out length, out deleted);
@@ -161,6 +150,66 @@ namespace Worktrunk.Processes
 
             return found;
         }
+
+        /// <summary>
+        /// The PIDs whose working directory is inside a root: one readlink per process, the whole
+        /// cost of a listing (a few microseconds each, more on a loaded machine), so on a machine of
+        /// many processes the table is split across up to 4 threads, interleaved. In PID order.
+        /// </summary>
+        private static List<int> Candidates(List<int> pids, HashSet<int> excluded, byte[][] roots, CancellationToken cancellation)
+        {
+            var workers = pids.Count >= ParallelFrom ? Math.Max(1, Math.Min(Environment.ProcessorCount, 4)) : 1;
+            var lists = new List<int>[workers];
+            void Scan(int w)
+            {
+                var cwd = new byte[4097];
+                var list = new List<int>();
+                for (var i = w; i < pids.Count; i += workers)
+                {
+                    if ((i & 127) == 0)
+                    {
+                        cancellation.ThrowIfCancellationRequested();
+                    }
+
+                    var pid = pids[i];
+                    var n = excluded.Contains(pid) ? -1 : ProcFs.ReadCwd(pid, cwd);
+                    if (n >= 0 && Match(cwd, n, roots, out _, out _) >= 0)
+                    {
+                        list.Add(pid);
+                    }
+                }
+
+                lists[w] = list;
+            }
+
+            if (workers == 1)
+            {
+                Scan(0);
+            }
+            else
+            {
+                try
+                {
+                    Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Scan);
+                }
+                catch (AggregateException e) when (e.InnerException is OperationCanceledException oce)
+                {
+                    throw oce;
+                }
+            }
+
+            var all = new List<int>();
+            foreach (var l in lists)
+            {
+                all.AddRange(l);
+            }
+
+            all.Sort();
+            return all;
+        }
+
+        /// <summary>From this many processes on, the cwd scan runs on several threads.</summary>
+        private const int ParallelFrom = 512;
 
         /// <summary>
         /// The index of the deepest root holding the path in <paramref name="path"/>[0..n), or -1;
