@@ -370,23 +370,24 @@ namespace Worktrunk.Processes
                 }
 
                 var info = root < 0 ? null : MacInfo(record.Pid);
-                if (info == null)
+                var start = info == null ? null : ProcessIdentities.StartTicksOf(record.Pid);
+                if (info == null || start == null)
                 {
                     continue;
                 }
 
-                var i2 = info.Value;
+                var mac = info.Value;
                 found.Add(new WtWorktreeProcess(
                     record.Pid,
-                    i2.Name,
-                    i2.Name,
+                    mac.Name,
+                    mac.Name,
                     cwd,
                     false,
-                    ProcessIdentities.ToDateTime(i2.StartTicks),
-                    i2.HasTerminal,
+                    ProcessIdentities.ToDateTime(start.Value),
+                    mac.HasTerminal,
                     roots[root],
-                    i2.ParentPid,
-                    i2.StartTicks,
+                    mac.ParentPid,
+                    start.Value,
                     hasIdentity: true));
             }
 
@@ -395,12 +396,11 @@ namespace Worktrunk.Processes
 
         private readonly struct MacProcess
         {
-            internal MacProcess(int parentPid, bool hasTerminal, string name, ulong startTicks)
+            internal MacProcess(int parentPid, bool hasTerminal, string name)
             {
                 ParentPid = parentPid;
                 HasTerminal = hasTerminal;
                 Name = name;
-                StartTicks = startTicks;
             }
 
             internal int ParentPid { get; }
@@ -408,14 +408,12 @@ namespace Worktrunk.Processes
             internal bool HasTerminal { get; }
 
             internal string Name { get; }
-
-            internal ulong StartTicks { get; }
         }
 
         /// <summary>
         /// struct proc_bsdinfo of a live process: pbi_status at 4, pbi_pid at 12, pbi_ppid at 16,
-        /// pbi_comm[16] at 48, pbi_name[32] at 64, e_tdev at 108 (NODEV, 0xFFFFFFFF, when no terminal),
-        /// start seconds/microseconds at 120/128 (the stamp ProcessIdentity uses). Null when gone.
+        /// pbi_comm[16] at 48, pbi_name[32] at 64, e_tdev at 108 (NODEV, 0xFFFFFFFF, when no terminal).
+        /// Null when gone. The start time comes from ProcessIdentities (the same struct, its reader).
         /// </summary>
         private static MacProcess? MacInfo(int pid)
         {
@@ -441,8 +439,7 @@ namespace Worktrunk.Processes
                 name = CString(info + 48, 16);
             }
 
-            var start = (*(ulong*)(info + 120) * 1000000UL) + *(ulong*)(info + 128);
-            return new MacProcess((int)*(uint*)(info + 16), *(uint*)(info + 108) != 0xFFFFFFFFu, name, start);
+            return new MacProcess((int)*(uint*)(info + 16), *(uint*)(info + 108) != 0xFFFFFFFFu, name);
         }
 
         private static string CString(byte* p, int max)

@@ -113,6 +113,12 @@ namespace Worktrunk.PowerShell.Tests.Processes
 
             var bad = ps.Invoke("Get-WtWorktreeProcess -Repository $args[0]", outside);
             Assert.Equal("NotARepository" + Id, bad.Terminating!.ErrorRecord.FullyQualifiedErrorId);
+
+            foreach (var parameter in new[] { "Path", "Repository" })
+            {
+                var nul = ps.Invoke("Get-WtWorktreeProcess -" + parameter + " $args[0]", wt + "\0x");
+                Assert.Equal("InvalidPath" + Id, nul.Terminating!.ErrorRecord.FullyQualifiedErrorId);
+            }
         }
 
         [Fact]
