@@ -96,7 +96,7 @@ namespace Worktrunk.Removal
                     case WtRemovalKind.StaleEntry:
                         return "Remove stale worktree registration" + branchPart;
                     default:
-                        return (Force ? "Remove worktree (discarding uncommitted changes)" : "Remove worktree") + branchPart;
+                        return (Force ? "Remove worktree (discarding uncommitted changes)" : "Remove worktree") + (StopProcesses ? ", stopping its processes without a terminal," : string.Empty) + branchPart;
                 }
             }
         }

@@ -319,8 +319,12 @@ namespace Worktrunk.Core.Tests.Processes
             using var sb = GitSandbox.Create();
             sb.AddWorktree("feature");
             var git = new GitRunner(_sink);
-            Assert.True(RemovalFixture.Plan(sb, git, SelectorKind.Branch, "feature", RemovalOptions.FromFlags(false, false, false, true, stopProcess: true)).StopProcesses);
-            Assert.False(RemovalFixture.Plan(sb, git, SelectorKind.Branch, "feature", RemovalOptions.FromFlags(false, false, false, true)).StopProcesses);
+            var stopping = RemovalFixture.Plan(sb, git, SelectorKind.Branch, "feature", RemovalOptions.FromFlags(false, false, false, true, stopProcess: true));
+            Assert.True(stopping.StopProcesses);
+            Assert.Equal("Remove worktree, stopping its processes without a terminal, and delete its branch if integrated", stopping.Action);
+            var plain = RemovalFixture.Plan(sb, git, SelectorKind.Branch, "feature", RemovalOptions.FromFlags(false, false, false, true));
+            Assert.False(plain.StopProcesses);
+            Assert.Equal("Remove worktree and delete its branch if integrated", plain.Action);
         }
     }
 }
