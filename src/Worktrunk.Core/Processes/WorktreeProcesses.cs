@@ -164,9 +164,10 @@ namespace Worktrunk.Processes
             {
                 var cwd = new byte[4097];
                 var list = new List<int>();
+                var seen = 0;
                 for (var i = w; i < pids.Count; i += workers)
                 {
-                    if ((i & 127) == 0)
+                    if ((seen++ & 127) == 0)
                     {
                         cancellation.ThrowIfCancellationRequested();
                     }
