@@ -18,7 +18,8 @@
         'Worktrunk.Worktree.format.ps1xml',
         'Worktrunk.Daemon.format.ps1xml',
         'Worktrunk.Removal.format.ps1xml',
-        'Worktrunk.Tether.format.ps1xml'
+        'Worktrunk.Tether.format.ps1xml',
+        'Worktrunk.Process.format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-WtWorktree',
@@ -27,7 +28,8 @@
         'Stop-WtDaemon',
         'Invoke-WtFsmonitorSweep',
         'Start-WtTether',
-        'New-WtWorktree'
+        'New-WtWorktree',
+        'Get-WtWorktreeProcess'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

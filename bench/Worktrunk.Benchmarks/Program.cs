@@ -29,6 +29,12 @@ namespace Worktrunk.Benchmarks
                 return 0;
             }
 
+            if (args.Length > 0 && args[0] == "--processes-paired")
+            {
+                WorktreeProcessBenchmarks.Paired(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40);
+                return 0;
+            }
+
             if (args.Length > 0 && args[0] == "--socket-discovery")
             {
                 SocketDiscoveryBenchmarks.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40, table: !(args.Length > 2 && args[2] == "pairs"));

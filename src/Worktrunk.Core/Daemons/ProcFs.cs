@@ -663,5 +663,45 @@ namespace Worktrunk.Daemons
 
             dest[i] = 0;
         }
+
+        // ---- Worktree processes (Processes/WorktreeProcesses) ----
+
+        /// <summary>
+        /// The target of /proc/&lt;pid&gt;/cwd (readlink of the link itself: nothing is opened or
+        /// followed) as UTF-8 bytes in <paramref name="buffer"/>; the byte count, or -1 when the
+        /// process is gone, is a zombie, belongs to another user (EACCES) or the path does not fit.
+        /// The kernel appends " (deleted)" to a directory that was removed.
+        /// </summary>
+        internal static int ReadCwd(int pid, byte[] buffer)
+        {
+            var path = stackalloc byte[40];
+            PidPath(pid, "cwd", path);
+            fixed (byte* b = buffer)
+            {
+                var n = (long)Libc.readlinkat(Libc.AT_FDCWD_LINUX, path, b, (IntPtr)buffer.Length);
+                return n > 0 && n < buffer.Length ? (int)n : -1;
+            }
+        }
+
+        /// <summary>/proc/&lt;pid&gt;/stat parsed, with the command name (the text between the first '(' and the last ')'); null when gone.</summary>
+        internal static ProcStat? ReadStat(int pid, byte[] buffer, out string name)
+        {
+            name = string.Empty;
+            var n = ReadProcFile(pid, "stat", buffer, toEnd: false);
+            if (n <= 0)
+            {
+                return null;
+            }
+
+            var text = Encoding.UTF8.GetString(buffer, 0, n);
+            var open = text.IndexOf('(');
+            var close = text.LastIndexOf(')');
+            if (open >= 0 && close > open)
+            {
+                name = text.Substring(open + 1, close - open - 1);
+            }
+
+            return ProcessTable.ParseStat(pid, text);
+        }
     }
 }

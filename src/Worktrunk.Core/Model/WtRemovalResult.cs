@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace Worktrunk
 {
@@ -106,8 +107,10 @@ namespace Worktrunk
             long? bytesDeleted,
             string? movedLocationTo,
             string repository,
-            TimeSpan elapsed)
+            TimeSpan elapsed,
+            IReadOnlyList<WtProcessStopResult>? stoppedProcesses = null)
         {
+            StoppedProcesses = stoppedProcesses;
             Kind = kind;
             Branch = branch;
             Path = path;
@@ -166,6 +169,9 @@ namespace Worktrunk
 
         /// <summary>Gets the daemon's outcome as a word for tables: the stop outcome, or None when no daemon held the socket.</summary>
         public string DaemonOutcome => Daemon == null ? "None" : Daemon.Outcome.ToString();
+
+        /// <summary>Gets what -StopProcess did to each process working in the worktree (stopped, or left running because it has a terminal); null without -StopProcess.</summary>
+        public IReadOnlyList<WtProcessStopResult>? StoppedProcesses { get; }
 
         /// <summary>Gets how the staged directory is being deleted.</summary>
         public WtDeletionMode Deletion { get; }

@@ -17,7 +17,7 @@ namespace Worktrunk.Processes
     /// <summary>The fields of /proc/&lt;pid&gt;/stat that Worktrunk uses.</summary>
     internal readonly struct ProcStat
     {
-        internal ProcStat(int pid, char state, int parentPid, int processGroup, int session, ulong startTime)
+        internal ProcStat(int pid, char state, int parentPid, int processGroup, int session, ulong startTime, int terminal = 0)
         {
             Pid = pid;
             State = state;
@@ -25,6 +25,7 @@ namespace Worktrunk.Processes
             ProcessGroup = processGroup;
             Session = session;
             StartTime = startTime;
+            Terminal = terminal;
         }
 
         internal int Pid { get; }
@@ -40,6 +41,9 @@ namespace Worktrunk.Processes
 
         /// <summary>Start time in clock ticks since boot (field 22): with the PID, a process's identity.</summary>
         internal ulong StartTime { get; }
+
+        /// <summary>The controlling terminal's device number (field 7, tty_nr); 0 when the process has none.</summary>
+        internal int Terminal { get; }
 
         internal bool IsExited => State == 'Z' || State == 'X' || State == 'x';
     }
@@ -79,12 +83,13 @@ namespace Worktrunk.Processes
             if (!int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ppid) ||
                 !int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pgrp) ||
                 !int.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var session) ||
+                !int.TryParse(fields[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out var tty) ||
                 !ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
             {
                 return null;
             }
 
-            return new ProcStat(pid, fields[0][0], ppid, pgrp, session, start);
+            return new ProcStat(pid, fields[0][0], ppid, pgrp, session, start, tty);
         }
 
         /// <summary>Reads a process's argument vector from /proc/&lt;pid&gt;/cmdline; null when gone, unreadable or empty (kernel threads).</summary>

@@ -3,7 +3,8 @@
 // Guarantees
 //   * Order, for a live worktree: take the repository's removal lock → find its registration
 //     (still registered at this path, directory present; else RemovalRaced) → stop this
-//     worktree's fsmonitor daemon (bounded, best effort; up to ~3.5 s) → move the session out if
+//     worktree's fsmonitor daemon (bounded, best effort; up to ~3.5 s) → with -StopProcess, stop
+//     the worktree's terminal-less processes (bounded, best effort; see below) → move the session out if
 //     it is inside (a callback: a location change, it waits for nothing) → THE GATE: the whole
 //     RemovalGuards evaluation on fresh state (registration unchanged and not locked, ownership,
 //     no worktree nested inside, no initialized submodules, and unless -Force: detached HEAD
@@ -38,6 +39,13 @@
 //   rename. The rename never replaces an existing trash entry.
 // Signal discipline: this file signals nothing itself; the daemon stop (Daemons/) signals only
 //   the process holding exactly this worktree's fsmonitor socket, identity-checked.
+// -StopProcess (Processes/WorktreeProcesses.StopTerminalless): after the daemon stop, so the daemon
+//   (whose cwd is the worktree too) is stopped by its socket first and not signalled twice; before
+//   the gate, so a file a process writes as it exits (a SIGTERM handler flushing state) is judged
+//   by the dirty gate, and so nothing that waits (up to 1.5 s + 2 s) comes between the gate and
+//   the rename. Only processes without a controlling terminal, never this process or its
+//   ancestors, identity-checked (DaemonSignaller); a survivor is a warning and the removal goes
+//   on (the rename works with processes inside). Ctrl+C during it: the gate then stops the removal.
 // Platform: the same order everywhere. On Windows the daemon's handle on the directory blocks
 //   the rename until the daemon is stopped, which is why the stop comes first; a rename still
 //   refused by a handle falls back to `git worktree remove`. Background deletion on Windows is
@@ -56,6 +64,7 @@ using System.Threading;
 using Worktrunk.Diagnostics;
 using Worktrunk.Git;
 using Worktrunk.IO;
+using Worktrunk.Processes;
 using Worktrunk.Trash;
 
 namespace Worktrunk.Removal
@@ -131,6 +140,7 @@ namespace Worktrunk.Removal
             string? movedTo;
             WtRemovalMethod method;
             WtDaemonStopResult? daemon;
+            List<WtProcessStopResult>? stopped = null;
             var deletion = WtDeletionMode.None;
             string? registration = null;
             BranchResult? branch = null;
@@ -144,6 +154,11 @@ namespace Worktrunk.Removal
                 RegistrationRemover.Verify(found, common); // a linked registration: refused before anything changes (git would delete through it)
                 Step(RemovalStep.BeforeStop);
                 daemon = RemovalDaemons.Stop(path, found, _git);
+                if (plan.StopProcesses)
+                {
+                    stopped = WorktreeProcesses.StopTerminalless(path, RemovalDaemons.EscalationDeadline, _sink, _cancellation);
+                }
+
                 Step(RemovalStep.AfterStop);
 
                 // The session leaves first (a location change: it waits for nothing); then the gate, then at once the rename.
@@ -232,7 +247,7 @@ namespace Worktrunk.Removal
                 }
             }
 
-            return Result(plan, staged, method, branch, deletion, files, bytes, clock, daemon, movedTo);
+            return Result(plan, staged, method, branch, deletion, files, bytes, clock, daemon, movedTo, stopped);
         }
 
         /// <summary>
@@ -493,7 +508,7 @@ namespace Worktrunk.Removal
             }
         }
 
-        private static WtRemovalResult Result(RemovalPlan plan, string? staged, WtRemovalMethod method, BranchResult branch, WtDeletionMode deletion, long? files, long? bytes, Stopwatch clock, WtDaemonStopResult? daemon = null, string? movedTo = null) =>
+        private static WtRemovalResult Result(RemovalPlan plan, string? staged, WtRemovalMethod method, BranchResult branch, WtDeletionMode deletion, long? files, long? bytes, Stopwatch clock, WtDaemonStopResult? daemon = null, string? movedTo = null, IReadOnlyList<WtProcessStopResult>? stopped = null) =>
             new WtRemovalResult(
                 plan.Kind,
                 plan.Branch,
@@ -512,7 +527,8 @@ namespace Worktrunk.Removal
                 bytes,
                 movedTo,
                 plan.Context.CommonDir,
-                clock.Elapsed);
+                clock.Elapsed,
+                stopped);
 
         /// <summary>Forwards to the real sink and calls back on the first progress report.</summary>
         private sealed class StepSink : IDiagnosticSink

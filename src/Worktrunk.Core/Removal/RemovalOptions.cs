@@ -18,11 +18,12 @@ namespace Worktrunk.Removal
     /// <summary>The switches of one Remove-WtWorktree invocation, validated.</summary>
     internal sealed class RemovalOptions
     {
-        internal RemovalOptions(bool force, BranchMode mode, bool wait)
+        internal RemovalOptions(bool force, BranchMode mode, bool wait, bool stopProcess = false)
         {
             Force = force;
             Mode = mode;
             Wait = wait;
+            StopProcess = stopProcess;
         }
 
         /// <summary>Lifts the dirty gate, and nothing else.</summary>
@@ -33,9 +34,18 @@ namespace Worktrunk.Removal
         /// <summary>Delete the staged directory in-process before returning, instead of in the background.</summary>
         internal bool Wait { get; }
 
+        /// <summary>-StopProcess: before the last-moment gate, stop the worktree's processes that have no controlling terminal (Processes/WorktreeProcesses).</summary>
+        internal bool StopProcess { get; }
+
         /// <summary>Builds the options; -KeepBranch with -ForceDeleteBranch is a ConflictingBranchOptions error.</summary>
-        internal static RemovalOptions FromFlags(bool force, bool keepBranch, bool forceDeleteBranch, bool wait)
+        internal static RemovalOptions FromFlags(bool force, bool keepBranch, bool forceDeleteBranch, bool wait, bool stopProcess = false)
         {
+            if (stopProcess && (Interop.Platform.IsWindows || (Interop.Platform.IsLinux && !Processes.ProcessTable.HasProcFs)))
+            {
+                // As the reference refuses `--reap` on Windows: before anything is planned, nothing changed.
+                throw Processes.WorktreeProcesses.NotSupported();
+            }
+
             if (keepBranch && forceDeleteBranch)
             {
                 throw new WorktrunkException(
@@ -46,7 +56,7 @@ namespace Worktrunk.Removal
                     "Pass -KeepBranch to keep the branch, or -ForceDeleteBranch to delete it even if it is not merged.");
             }
 
-            return new RemovalOptions(force, keepBranch ? BranchMode.Keep : forceDeleteBranch ? BranchMode.ForceDelete : BranchMode.SafeDelete, wait);
+            return new RemovalOptions(force, keepBranch ? BranchMode.Keep : forceDeleteBranch ? BranchMode.ForceDelete : BranchMode.SafeDelete, wait, stopProcess);
         }
     }
 }

@@ -27,8 +27,10 @@ namespace Worktrunk.Removal
             BranchMode mode,
             bool force,
             string? sharedCheckoutPath,
-            IReadOnlyList<string> warnings)
+            IReadOnlyList<string> warnings,
+            bool stopProcesses = false)
         {
+            StopProcesses = stopProcesses;
             Selector = selector;
             Context = context;
             Kind = kind;
@@ -58,6 +60,9 @@ namespace Worktrunk.Removal
         internal BranchMode Mode { get; }
 
         internal bool Force { get; }
+
+        /// <summary>-StopProcess (a live worktree only): the executor stops its terminal-less processes before the gate.</summary>
+        internal bool StopProcesses { get; }
 
         /// <summary>Another live worktree with the same branch checked out (the branch is then kept).</summary>
         internal string? SharedCheckoutPath { get; }
@@ -91,7 +96,7 @@ namespace Worktrunk.Removal
                     case WtRemovalKind.StaleEntry:
                         return "Remove stale worktree registration" + branchPart;
                     default:
-                        return (Force ? "Remove worktree (discarding uncommitted changes)" : "Remove worktree") + branchPart;
+                        return (Force ? "Remove worktree (discarding uncommitted changes)" : "Remove worktree") + (StopProcesses ? ", stopping its processes without a terminal," : string.Empty) + branchPart;
                 }
             }
         }

@@ -189,7 +189,7 @@ namespace Worktrunk.Removal
             RemovalGuards.Check(GuardFacts.FromListing(worktree, context), branch, options.Force, GuardDepth.Cheap, probe, context, target);
 
             var shared = branch == null ? null : OtherCheckout(context, worktree, branch, probe);
-            return new RemovalPlan(selector, context, WtRemovalKind.Worktree, worktree, branch, shared != null ? BranchMode.Keep : options.Mode, options.Force, shared, warnings);
+            return new RemovalPlan(selector, context, WtRemovalKind.Worktree, worktree, branch, shared != null ? BranchMode.Keep : options.Mode, options.Force, shared, warnings, options.StopProcess);
         }
 
         /// <summary>

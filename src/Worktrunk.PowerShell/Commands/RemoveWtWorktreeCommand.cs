@@ -62,6 +62,10 @@ namespace Worktrunk.PowerShell.Commands
         [Parameter]
         public SwitchParameter Wait { get; set; }
 
+        /// <summary>Gets or sets a value indicating whether to stop the worktree's processes that have no controlling terminal before its directory moves (identity-checked SIGTERM, then SIGKILL); processes with a terminal are named in a warning and left running.</summary>
+        [Parameter]
+        public SwitchParameter StopProcess { get; set; }
+
         /// <summary>Gets or sets a value indicating whether to emit a WtRemovalResult per target.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -72,7 +76,7 @@ namespace Worktrunk.PowerShell.Commands
             base.BeginProcessing();
             try
             {
-                _options = RemovalOptions.FromFlags(Force, KeepBranch, ForceDeleteBranch, Wait);
+                _options = RemovalOptions.FromFlags(Force, KeepBranch, ForceDeleteBranch, Wait, StopProcess);
             }
             catch (WorktrunkException e)
             {

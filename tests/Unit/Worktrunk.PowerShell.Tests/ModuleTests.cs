@@ -66,7 +66,7 @@ namespace Worktrunk.PowerShell.Tests
             // (Get-FormatData is in Microsoft.PowerShell.Utility, absent from the bare engine;
             // rendering through the views is proven through Worktrunk.Shell elsewhere).
             var formats = ps.Invoke("(Test-ModuleManifest -Path $args[0]).ExportedFormatFiles", RepoPaths.ModuleManifest).Output.Select(o => o.ToString()!).ToArray();
-            Assert.Equal(4, formats.Length);
+            Assert.Equal(5, formats.Length);
             var table = new System.Management.Automation.Runspaces.FormatTable(formats);
             Assert.NotNull(table);
         }

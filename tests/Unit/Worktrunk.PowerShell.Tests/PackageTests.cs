@@ -68,7 +68,7 @@ namespace Worktrunk.PowerShell.Tests
             // Only the module's files: manifest, assemblies, format views, MAML help, about topic, LICENSE (+ the package readme).
             var expected = new[]
             {
-                "LICENSE", "README.md", "Worktrunk.Core.dll", "Worktrunk.Daemon.format.ps1xml", "Worktrunk.PowerShell.dll", "Worktrunk.Removal.format.ps1xml",
+                "LICENSE", "README.md", "Worktrunk.Core.dll", "Worktrunk.Daemon.format.ps1xml", "Worktrunk.PowerShell.dll", "Worktrunk.Process.format.ps1xml", "Worktrunk.Removal.format.ps1xml",
                 "Worktrunk.Tether.format.ps1xml", "Worktrunk.Worktree.format.ps1xml", "Worktrunk.nuspec", "Worktrunk.psd1",
                 "en-US/Worktrunk.PowerShell.dll-Help.xml", "en-US/about_Worktrunk.help.txt",
             };

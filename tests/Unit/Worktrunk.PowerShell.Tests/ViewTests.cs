@@ -152,6 +152,52 @@ namespace Worktrunk.PowerShell.Tests
             };
         }
 
+        public static IEnumerable<object[]> ProcessTables()
+        {
+            yield return new object[]
+            {
+                "Worktrunk.WtWorktreeProcess",
+                new object[]
+                {
+                    Make<WtWorktreeProcess>(new Dictionary<string, object?>
+                    {
+                        ["id"] = 4194301, ["processName"] = "node-dev-server", ["commandLine"] = "node /home/someone/src/my-application/node_modules/.bin/vite --port 5173 --host 127.0.0.1",
+                        ["workingDirectory"] = LongPath + "/web", ["startTime"] = new DateTime(2026, 11, 30, 1, 2, 3), ["worktree"] = LongPath,
+                    }),
+                    Make<WtWorktreeProcess>(new Dictionary<string, object?>
+                    {
+                        ["id"] = 812, ["processName"] = "bash", ["commandLine"] = "-bash", ["workingDirectory"] = LongPath, ["hasTerminal"] = true, ["worktree"] = LongPath,
+                    }),
+                },
+                new[] { "Id", "HasTerminal", "ProcessName", "CommandLine" },
+                new[] { "4194301", "node-dev-server", "True", "False" },
+            };
+            yield return new object[]
+            {
+                "Worktrunk.WtProcessStopResult",
+                new object[]
+                {
+                    Make<WtProcessStopResult>(new Dictionary<string, object?>
+                    {
+                        ["id"] = 4194301, ["processName"] = "node-dev-server", ["commandLine"] = "node /home/someone/src/my-application/node_modules/.bin/vite --port 5173 --host 127.0.0.1",
+                        ["workingDirectory"] = LongPath + "/web", ["outcome"] = WtProcessStopOutcome.Killed, ["elapsed"] = TimeSpan.FromMilliseconds(1550), ["message"] = "killed",
+                    }),
+                    Make<WtProcessStopResult>(new Dictionary<string, object?>
+                    {
+                        ["id"] = 812, ["processName"] = "bash", ["commandLine"] = "-bash", ["workingDirectory"] = LongPath, ["hasTerminal"] = true,
+                        ["outcome"] = WtProcessStopOutcome.LeftRunning, ["message"] = "left running",
+                    }),
+                },
+                new[] { "Id", "Outcome", "ProcessName", "CommandLine" },
+                new[] { "4194301", "Killed", "LeftRunning", "node-dev-server" },
+            };
+        }
+
+        [Theory]
+        [MemberData(nameof(ProcessTables))]
+        public void The_process_views_fit_80_columns_with_whole_headers_and_whole_values_and_120_shows_more(string typeName, object[] objects, string[] headers, string[] shown) =>
+            Each_table_view_fits_80_columns_with_whole_headers_and_whole_values_and_120_shows_more(typeName, objects, headers, shown);
+
         private static string Render(PowerShellSession ps, string formatter, object[] objects, int width)
         {
             var r = ps.Invoke("$args[0] | " + formatter + " | Out-String -Width $args[1]", objects, width);
