@@ -100,3 +100,24 @@ function Add-WtTestWorktree {
     Invoke-WtGit $Repository worktree add -q -b $Branch $path main | Out-Null
     $path
 }
+
+function Test-WtAlive([int] $ProcessId) {
+    # A zombie has exited: it counts as gone, as everywhere in Worktrunk.
+    $stat = "/proc/$ProcessId/stat"
+    if (Test-Path -LiteralPath $stat) {
+        $text = Get-Content -LiteralPath $stat -Raw -ErrorAction SilentlyContinue
+        if (-not $text) { return $false }
+        return $text.Substring($text.LastIndexOf(')') + 2, 1) -notin 'Z', 'X'
+    }
+    $null -ne (Get-Process -Id $ProcessId -ErrorAction SilentlyContinue)
+}
+
+function Wait-WtUntil([scriptblock] $Condition, [double] $Seconds = 20) {
+    # Polls until the condition holds or the time is up; returns whether it held.
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if (& $Condition) { return $true }
+        Start-Sleep -Milliseconds 20
+    }
+    [bool](& $Condition)
+}

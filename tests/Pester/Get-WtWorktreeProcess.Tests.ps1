@@ -25,10 +25,6 @@ BeforeAll {
         $p.Id
     }
 
-    function Test-WtAlive([int] $ProcessId) {
-        $text = Get-Content -LiteralPath "/proc/$ProcessId/stat" -Raw -ErrorAction SilentlyContinue
-        [bool]$text -and $text.Substring($text.LastIndexOf(')') + 2, 1) -notin 'Z', 'X'
-    }
 }
 
 AfterAll {

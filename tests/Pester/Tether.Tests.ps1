@@ -14,26 +14,6 @@ BeforeAll {
     $script:TreeScript = (Resolve-Path (Join-Path $PSScriptRoot '../Unit/Worktrunk.TestSupport/tether-tree.sh')).ProviderPath
     $script:Started = [System.Collections.Generic.List[int]]::new()
 
-    function Test-WtAlive([int] $ProcessId) {
-        # A zombie has exited: it counts as gone, as everywhere in Worktrunk.
-        $stat = "/proc/$ProcessId/stat"
-        if (Test-Path -LiteralPath $stat) {
-            $text = Get-Content -LiteralPath $stat -Raw -ErrorAction SilentlyContinue
-            if (-not $text) { return $false }
-            return $text.Substring($text.LastIndexOf(')') + 2, 1) -notin 'Z', 'X'
-        }
-        $null -ne (Get-Process -Id $ProcessId -ErrorAction SilentlyContinue)
-    }
-
-    function Wait-WtUntil([scriptblock] $Condition, [double] $Seconds = 20) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-        while ([DateTime]::UtcNow -lt $deadline) {
-            if (& $Condition) { return $true }
-            Start-Sleep -Milliseconds 20
-        }
-        [bool](& $Condition)
-    }
-
     function New-WtTree {
         $dir = Join-Path $TestDrive ('pids-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
         New-Item -ItemType Directory -Path $dir | Out-Null
