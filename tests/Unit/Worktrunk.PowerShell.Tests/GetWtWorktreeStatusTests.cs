@@ -78,6 +78,27 @@ namespace Worktrunk.PowerShell.Tests
         }
 
         [Fact]
+        public void Many_worktrees_show_progress_and_complete_it()
+        {
+            using var sb = GitSandbox.Create();
+            for (var i = 0; i < 8; i++)
+            {
+                sb.AddWorktree("agent-" + i);
+            }
+
+            using var ps = new PowerShellSession(sb.RepoPath);
+            var r = ps.Invoke("Get-WtWorktree -Status");
+            Assert.Equal(9, r.Output.Count);
+            var progress = r.Progress.Where(p => p.Activity == "Reading worktree status").ToList();
+            Assert.Contains(progress, p => p.StatusDescription == "9 of 9");
+            Assert.Equal(System.Management.Automation.ProgressRecordType.Completed, progress.Last().RecordType);
+
+            // A few worktrees: no progress bar.
+            var few = ps.Invoke("Get-WtWorktree -Status -Branch agent-1, agent-2");
+            Assert.DoesNotContain(few.Progress, p => p.Activity == "Reading worktree status");
+        }
+
+        [Fact]
         public void The_branch_and_path_selections_keep_their_errors_with_Status()
         {
             using var sb = GitSandbox.Create();
