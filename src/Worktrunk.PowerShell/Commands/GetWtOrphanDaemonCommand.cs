@@ -1,8 +1,7 @@
 using System;
 using System.Management.Automation;
-using Worktrunk.Daemons;
 using Worktrunk.Diagnostics;
-using Worktrunk.Git;
+using Worktrunk.Operations;
 using Worktrunk.PowerShell.Internal;
 
 namespace Worktrunk.PowerShell.Commands
@@ -28,10 +27,8 @@ namespace Worktrunk.PowerShell.Commands
         {
             try
             {
-                var git = Git;
-                var shown = DaemonInventory.View(LocateScope(this, Repository, git), git, IncludeLive.IsPresent);
+                OrphanDaemonListing.Run(Repository == null ? null : ResolveDirectory(Repository, nameof(Repository)), IncludeLive.IsPresent, new CmdletHost(this));
                 Sink.Drain();
-                WriteObject(shown, enumerateCollection: true);
             }
             catch (OperationCanceledException)
             {
@@ -39,34 +36,6 @@ namespace Worktrunk.PowerShell.Commands
             catch (WorktrunkException e)
             {
                 ThrowTerminating(e);
-            }
-        }
-
-        /// <summary>
-        /// The repository asked about: -Repository (which must be one), else the session's location
-        /// when it lies in a repository, else none (only repository-independent orphans are listed).
-        /// </summary>
-        internal static RepositoryLocation? LocateScope(WorktrunkCmdlet cmdlet, string? repository, GitRunner git)
-        {
-            if (repository != null)
-            {
-                return RepositoryLocator.Locate(cmdlet.ResolveDirectory(repository, "Repository"), git);
-            }
-
-            var here = cmdlet.CurrentFileSystemLocation();
-            if (here == null)
-            {
-                return null;
-            }
-
-            try
-            {
-                return RepositoryLocator.Locate(here, git);
-            }
-            catch (WorktrunkException e) when (e.ErrorId == ErrorIds.NotARepository || e.ErrorId == ErrorIds.PathNotFound)
-            {
-                cmdlet.Sink.Verbose("'" + here + "' is not in a repository: listing only daemons whose git dir is gone.");
-                return null;
             }
         }
     }
