@@ -209,7 +209,7 @@ namespace Worktrunk.Core.Tests.Operations
         }
 
         [Fact]
-        public void Ctrl_C_tears_the_tree_down_before_Run_returns_and_writes_nothing()
+        public async Task Ctrl_C_tears_the_tree_down_before_Run_returns_and_writes_nothing()
         {
             var host = new RecordingOperationHost(_sandbox.RepoPath);
             var operation = Operation(Request("sh", MarkerScript("exec sleep 120"), _sandbox.RepoPath), host);
@@ -224,7 +224,7 @@ namespace Worktrunk.Core.Tests.Operations
             });
 
             var result = operation.Run();
-            watcher.GetAwaiter().GetResult();
+            await watcher;
 
             Assert.Null(result);
             Assert.Empty(host.Outputs);
