@@ -1,8 +1,9 @@
 // Contract: Start-WtTether runs a command with its whole process tree tethered to its worktree:
 // the tree is torn down when the command exits (final sweep), when the worktree is removed, or
 // when the pipeline is stopped (Ctrl+C), and the tree is down before this cmdlet returns. The
-// supervision itself lives in Worktrunk.Core (Tether/); this file binds parameters, resolves
-// paths against the session, and maps results to PowerShell ($LASTEXITCODE, error records).
+// checks, the ShouldProcess question, attached vs detached and the supervision live in
+// Worktrunk.Core (Operations/TetherStart.cs, Tether/); this file binds parameters, resolves paths
+// against the session, and maps results to PowerShell ($LASTEXITCODE, error records).
 // Data safety: the command is run directly (no shell); only the group it leads is signalled.
 // Nothing is started under -WhatIf; a command that cannot start is a terminating error with
 // nothing left running. -TetherGuardian (hidden) makes this process a session's guardian
@@ -10,16 +11,12 @@
 
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using Worktrunk.Diagnostics;
-using Worktrunk.Git;
-using Worktrunk.Interop;
-using Worktrunk.IO;
+using Worktrunk.Operations;
 using Worktrunk.PowerShell.Internal;
-using Worktrunk.Processes;
 using Worktrunk.Tether;
 
 namespace Worktrunk.PowerShell.Commands
@@ -36,7 +33,7 @@ namespace Worktrunk.PowerShell.Commands
         private const string SuperviseSet = "Supervise";
         private const string GuardianSet = "Guardian";
 
-        private TetherSupervisor? _running;
+        private TetherStart? _running;
 
         /// <summary>Gets or sets the command and its arguments, usually after `--`: Start-WtTether -- npm run dev.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromRemainingArguments = true, ParameterSetName = CommandSet)]
@@ -96,8 +93,15 @@ namespace Worktrunk.PowerShell.Commands
             switch (ParameterSetName)
             {
                 case SuperviseSet:
-                    ConfigureGuardian();
-                    Supervise();
+                    try
+                    {
+                        TetherStart.Supervise(SupervisorSpec!, ManifestPath(), TetherStart.HostFromEnvironment, Cancellation);
+                    }
+                    catch (WorktrunkException e)
+                    {
+                        ThrowTerminating(e);
+                    }
+
                     return;
                 case GuardianSet:
                     // The guardian's whole life: read arm/done lines from stdin until end-of-file,
@@ -130,53 +134,30 @@ namespace Worktrunk.PowerShell.Commands
                 }
             }
 
-            if (fileName.Trim().Length == 0)
+            var request = new TetherStartRequest(fileName, arguments, ResolveDirectory(WorkingDirectory, nameof(WorkingDirectory)), ManifestPath())
             {
-                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.CommandNotFound, ErrorCategory.InvalidArgument, "The command to tether is empty.", fileName, "Put the command after --: Start-WtTether -- npm run dev"));
-            }
-
-            // Input a C argv cannot carry is refused before anything runs (git included), so
-            // nothing is ever started with a silently truncated program or argument.
+                GracePeriod = GracePeriod,
+                Detach = Detach.IsPresent,
+                ExitCode = code => SessionState.PSVariable.Set("global:LASTEXITCODE", code),
+            };
+            var operation = new TetherStart(request, Git, new CmdletHost(this));
+            _running = operation;
             try
             {
-                TetherInput.CheckText(fileName, arguments);
+                operation.Run();
             }
             catch (WorktrunkException e)
             {
-                ThrowTerminating(e);
+                ThrowTerminating(e, fileName);
+            }
+            finally
+            {
+                _running = null;
             }
 
-            var workingDirectory = ResolveDirectory(WorkingDirectory, nameof(WorkingDirectory));
-            if (!Directory.Exists(workingDirectory))
+            if (operation.Failure is { } failure)
             {
-                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, $"Cannot find directory {Printable.Quote(workingDirectory)}.", workingDirectory));
-            }
-
-            try
-            {
-                TetherInput.CheckProgram(fileName, workingDirectory);
-            }
-            catch (WorktrunkException e)
-            {
-                ThrowTerminating(e);
-            }
-
-            var (watched, commonDir) = LocateWorktree(workingDirectory);
-            var spec = new TetherSpec(fileName, arguments, workingDirectory, watched, GracePeriod);
-            var target = $"{spec.Display} (in {Printable.Quote(workingDirectory)}; tethered to {Printable.Quote(watched)})";
-            if (!ShouldProcess(target, Detach ? "Start a detached tethered command" : "Start a tethered command"))
-            {
-                return;
-            }
-
-            if (Detach)
-            {
-                StartDetached(spec, commonDir);
-            }
-            else
-            {
-                ConfigureGuardian();
-                RunAttached(spec);
+                WriteError(ErrorMapper.Create(failure.ErrorId, ErrorCategory.NotSpecified, failure.Message, failure.Target, failure.Hint));
             }
         }
 
@@ -188,160 +169,12 @@ namespace Worktrunk.PowerShell.Commands
             _running = null;
         }
 
-        private void RunAttached(TetherSpec spec)
-        {
-            TetherSupervisor supervisor;
-            try
-            {
-                supervisor = TetherSupervisor.Start(spec, Sink);
-            }
-            catch (WorktrunkException e)
-            {
-                ThrowTerminating(e, spec.FileName);
-                return;
-            }
-
-            WtTetherResult result;
-            _running = supervisor;
-            try
-            {
-                // Blocks on the pipeline thread; StopProcessing cancels the token, and the tree is
-                // torn down before Run returns. Anything thrown out of Run (a stopped pipeline's
-                // Write*) leaves only after the teardown too.
-                result = supervisor.Run(Cancellation);
-            }
-            finally
-            {
-                supervisor.Dispose();
-                _running = null;
-            }
-
-            if (result.Reason == WtTetherEndReason.Stopped)
-            {
-                // The pipeline is stopping: PowerShell discards anything written now.
-                return;
-            }
-
-            Sink.Drain();
-            SessionState.PSVariable.Set("global:LASTEXITCODE", result.LastExitCode);
-            WriteObject(result);
-            if (result.Failed)
-            {
-                WriteError(ErrorMapper.Create(
-                    ErrorIds.TetheredCommandFailed,
-                    ErrorCategory.NotSpecified,
-                    $"{spec.Display} failed: {ExitStatus.Describe(result.ExitCode, result.Signal)}.",
-                    result,
-                    "The command's process group was swept; $LASTEXITCODE holds " + result.LastExitCode.ToString(CultureInfo.InvariantCulture) + "."));
-            }
-        }
-
-        private void StartDetached(TetherSpec spec, string? commonDir)
-        {
-            var path = Environment.GetEnvironmentVariable("PATH");
-            var resolved = Platform.IsWindows
-                ? WindowsCommand.Resolve(spec.FileName, path, Environment.GetEnvironmentVariable("PATHEXT"), spec.WorkingDirectory, File.Exists)
-                : ExecutableLocator.Resolve(spec.FileName, path, spec.WorkingDirectory);
-            if (resolved == null)
-            {
-                ThrowTerminatingError(ErrorMapper.Create(ErrorIds.CommandNotFound, ErrorCategory.ObjectNotFound, $"Cannot find {Printable.Quote(spec.FileName)} on PATH.", spec.FileName));
-            }
-
-            var host = ResolveHost();
-            if (host == null)
-            {
-                ThrowTerminatingError(ErrorMapper.Create(
-                    ErrorIds.TetherHostNotFound,
-                    ErrorCategory.ObjectNotFound,
-                    "-Detach needs a PowerShell host for its supervisor, and none was found.",
-                    spec.FileName,
-                    "Put pwsh on PATH, or set " + TetherDetach.HostVariable + " to a PowerShell executable."));
-            }
-
-            try
-            {
-                var tether = TetherDetach.Launch(spec, commonDir, host!, ManifestPath(), TetherDetach.DefaultHandshakeTimeout, Sink, Cancellation);
-                Sink.Drain();
-                WriteObject(tether);
-            }
-            catch (WorktrunkException e)
-            {
-                ThrowTerminating(e, spec.FileName);
-            }
-        }
-
-        private void Supervise()
-        {
-            try
-            {
-                TetherDetach.Supervise(SupervisorSpec!, Cancellation);
-            }
-            catch (WorktrunkException e)
-            {
-                ThrowTerminating(e);
-            }
-        }
-
-        /// <summary>The watched path (the worktree root holding the directory, else the directory itself) and the common git dir, if any.</summary>
-        private (string Watched, string? CommonDir) LocateWorktree(string workingDirectory)
-        {
-            try
-            {
-                var repo = RepositoryLocator.Locate(workingDirectory, Git);
-                if (repo.WorkTreeRoot == null)
-                {
-                    Sink.Verbose($"{Printable.Quote(workingDirectory)} is in a bare repository or a git directory; watching the directory itself.");
-                }
-
-                return (repo.WorkTreeRoot ?? PathUtil.Canonicalize(workingDirectory), repo.CommonDir);
-            }
-            catch (WorktrunkException e)
-            {
-                // Outside a repository the directory itself is watched: its removal is a subset of
-                // any enclosing worktree's removal, so this never tears down too early.
-                Sink.Verbose($"Not in a git worktree ({Printable.OneLine(e.Message)}); watching {Printable.Quote(workingDirectory)} itself.");
-                return (PathUtil.Canonicalize(workingDirectory), null);
-            }
-        }
-
-        /// <summary>The PowerShell host for supervisors and guardians (WORKTRUNK_POWERSHELL_HOST, this process when it is pwsh, pwsh on PATH), or null.</summary>
-        private static string? ResolveHost() =>
-            TetherDetach.ResolveHost(Environment.GetEnvironmentVariable(TetherDetach.HostVariable), CurrentExecutable(), Environment.GetEnvironmentVariable("PATH"), File.Exists);
-
         /// <summary>The module's manifest next to this assembly (the assembly itself when there is none).</summary>
         private static string ManifestPath()
         {
             var moduleDir = System.IO.Path.GetDirectoryName(typeof(StartWtTetherCommand).Assembly.Location) ?? string.Empty;
             var manifest = System.IO.Path.Combine(moduleDir, "Worktrunk.psd1");
             return File.Exists(manifest) ? manifest : typeof(StartWtTetherCommand).Assembly.Location;
-        }
-
-        /// <summary>Tells the core where this session's tether guardian comes from (Unix; without a host the tether warns and runs unguarded).</summary>
-        private static void ConfigureGuardian()
-        {
-            if (Platform.IsWindows)
-            {
-                return;
-            }
-
-            var host = ResolveHost();
-            if (host != null)
-            {
-                Worktrunk.Tether.TetherGuardian.Configure(host, ManifestPath());
-            }
-        }
-
-        private static string? CurrentExecutable()
-        {
-            try
-            {
-                using var self = Process.GetCurrentProcess();
-                return self.MainModule?.FileName;
-            }
-            catch (Exception e) when (e is InvalidOperationException || e is System.ComponentModel.Win32Exception || e is NotSupportedException)
-            {
-                return null;
-            }
         }
 
         /// <summary>Lets -GracePeriod take seconds (10, 0.5, '2.5') as well as a TimeSpan or '00:00:10'.</summary>
