@@ -209,7 +209,7 @@ namespace Worktrunk.Core.Tests.Removal
         }
 
         [Fact]
-        public void Two_removals_of_one_worktree_at_once_one_succeeds_the_other_reports_RemovalRaced()
+        public async Task Two_removals_of_one_worktree_at_once_one_succeeds_the_other_reports_RemovalRaced()
         {
             using var sb = GitSandbox.Create();
             var wt = sb.AddWorktree("feature");
@@ -238,8 +238,8 @@ namespace Worktrunk.Core.Tests.Removal
             Assert.False(tb.IsCompleted);
             release.Set();
 
-            var ra = ta.GetAwaiter().GetResult();
-            var eb = Assert.Throws<WorktrunkException>(() => tb.GetAwaiter().GetResult());
+            var ra = await ta;
+            var eb = await Assert.ThrowsAsync<WorktrunkException>(() => tb);
             Assert.Equal(WtRemovalMethod.Staged, ra.Method);
             Assert.Equal(ErrorIds.RemovalRaced, eb.ErrorId);
             Assert.False(Directory.Exists(wt));
