@@ -7,9 +7,9 @@ using Worktrunk.StandIn;
 using Worktrunk.TestSupport;
 using Xunit;
 
-namespace Worktrunk.Core.Tests.Daemons
+namespace Worktrunk.Core.Tests.Processes
 {
-    /// <summary>The raw /proc readers agree with the System.IO ones in ProcessTable.</summary>
+    /// <summary>The raw /proc readers of ProcFs agree with System.IO reading the same files.</summary>
     public sealed class ProcFsTests : IDisposable
     {
         private readonly TestProcesses _procs = new TestProcesses();
@@ -27,17 +27,17 @@ namespace Worktrunk.Core.Tests.Daemons
             // ProcessTable's readers are these; the oracle is System.IO on the same files.
             var self = Environment.ProcessId;
             Assert.Contains(self, ProcFs.Pids());
-            Assert.Equal(Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Count() > 0, ProcessTable.EnumeratePids().Any());
+            Assert.Equal(Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Count() > 0, ProcFs.EnumeratePids().Any());
             var buffer = new byte[4096];
             var cmdline = File.ReadAllBytes("/proc/self/cmdline");
-            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcFs.ReadArgv(self, buffer));
-            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcessTable.ReadArgv(self));
-            var stat = ProcessTable.ParseStat(self, File.ReadAllText("/proc/self/stat"))!.Value;
+            Assert.Equal(ProcFs.ParseCmdline(cmdline), ProcFs.ReadArgv(self, buffer));
+            Assert.Equal(ProcFs.ParseCmdline(cmdline), ProcFs.ReadArgv(self));
+            var stat = ProcFs.ParseStatText(self, File.ReadAllText("/proc/self/stat"))!.Value;
             Assert.Equal(stat.StartTime, ProcFs.ReadStat(self, buffer)!.Value.StartTime);
-            Assert.Equal(stat.StartTime, ProcessTable.ReadStat(self)!.Value.StartTime);
+            Assert.Equal(stat.StartTime, ProcFs.ReadStat(self)!.Value.StartTime);
 
             // An argv longer than the buffer is read whole.
-            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcFs.ReadArgv(self, new byte[8]));
+            Assert.Equal(ProcFs.ParseCmdline(cmdline), ProcFs.ReadArgv(self, new byte[8]));
             Assert.Null(ProcFs.ReadArgv(int.MaxValue - 1, buffer));
             Assert.Null(ProcFs.ReadStat(int.MaxValue - 1, buffer));
         }
