@@ -68,5 +68,26 @@ namespace Worktrunk.Core.Tests.Processes
             Assert.True(ProcFs.FindSocketInode(Environment.ProcessId, sockets.ContainsKey, out var none));
             Assert.Equal(0UL, none);
         }
+
+        [Fact]
+        public void Available_is_whether_proc_can_be_read_and_is_cached()
+        {
+            // Checked once (Lazy): the same answer on every call, and the answer System.IO gives.
+            Assert.Equal(OperatingSystem.IsLinux() && File.Exists("/proc/self/stat"), ProcFs.Available);
+            Assert.Equal(ProcFs.Available, ProcFs.Available);
+        }
+
+        [Fact]
+        public void No_file_in_src_but_ProcFs_names_a_proc_path()
+        {
+            // Issue 13: one /proc reader. A "/proc literal anywhere else in src/ is a second reader.
+            var src = Path.Combine(RepoPaths.Root, "src");
+            var readers = Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                .Where(f => File.ReadAllText(f).Contains("\"/proc", StringComparison.Ordinal))
+                .Select(f => Path.GetRelativePath(src, f).Replace(Path.DirectorySeparatorChar, '/'))
+                .ToList();
+            Assert.Equal(new[] { "Worktrunk.Core/Processes/ProcFs.cs" }, readers);
+        }
     }
 }
