@@ -98,21 +98,7 @@ namespace Worktrunk.Processes
                 IntPtr entry;
                 while ((entry = Libc.readdir(dir)) != IntPtr.Zero)
                 {
-                    var name = (byte*)entry + Libc.DirentNameOffset;
-                    var pid = 0;
-                    var ok = name[0] != 0;
-                    for (var i = 0; name[i] != 0; i++)
-                    {
-                        if (name[i] < (byte)'0' || name[i] > (byte)'9' || i > 9)
-                        {
-                            ok = false;
-                            break;
-                        }
-
-                        pid = (pid * 10) + (name[i] - (byte)'0');
-                    }
-
-                    if (ok && pid > 0)
+                    if (DirentNumber((byte*)entry + Libc.DirentNameOffset, out var pid) && pid > 0)
                     {
                         pids.Add(pid);
                     }
@@ -532,21 +518,7 @@ namespace Worktrunk.Processes
                 IntPtr entry;
                 while ((entry = Libc.readdir(dir)) != IntPtr.Zero)
                 {
-                    var name = (byte*)entry + Libc.DirentNameOffset;
-                    var n = 0;
-                    var ok = name[0] != 0;
-                    for (var i = 0; name[i] != 0; i++)
-                    {
-                        if (name[i] < (byte)'0' || name[i] > (byte)'9' || i > 9)
-                        {
-                            ok = false;
-                            break;
-                        }
-
-                        n = (n * 10) + (name[i] - (byte)'0');
-                    }
-
-                    if (ok)
+                    if (DirentNumber((byte*)entry + Libc.DirentNameOffset, out var n))
                     {
                         fds.Add(n);
                     }
@@ -569,6 +541,29 @@ namespace Worktrunk.Processes
             {
                 // closedir also closes the descriptor readlinkat used.
                 Libc.closedir(dir);
+            }
+
+            return true;
+        }
+
+        /// <summary>A directory entry's NUL-terminated name of 1–10 ASCII digits (a PID, a descriptor) as a number; false for any other name.</summary>
+        private static bool DirentNumber(byte* name, out int value)
+        {
+            value = 0;
+            if (name[0] == 0)
+            {
+                return false;
+            }
+
+            for (var i = 0; name[i] != 0; i++)
+            {
+                if (name[i] < (byte)'0' || name[i] > (byte)'9' || i > 9)
+                {
+                    value = 0;
+                    return false;
+                }
+
+                value = (value * 10) + (name[i] - (byte)'0');
             }
 
             return true;
