@@ -70,16 +70,16 @@ namespace Worktrunk.Processes
         [ThreadStatic]
         private static byte[]? t_buffer;
 
-        private static byte[] Buffer() => t_buffer ??= new byte[4096];
+        private static byte[] ThreadBuffer() => t_buffer ??= new byte[4096];
 
         /// <summary>Every numeric entry of /proc (one readdir pass; <see cref="Pids"/>); empty off Linux.</summary>
         internal static IEnumerable<int> EnumeratePids() => Platform.IsLinux ? Pids() : new List<int>();
 
         /// <summary>Reads /proc/&lt;pid&gt;/stat into a buffer kept per thread; null when the process is gone or unreadable, or off Linux.</summary>
-        internal static ProcStat? ReadStat(int pid) => Platform.IsLinux ? ReadStat(pid, Buffer()) : null;
+        internal static ProcStat? ReadStat(int pid) => Platform.IsLinux ? ReadStat(pid, ThreadBuffer()) : null;
 
         /// <summary>Reads a process's argument vector from /proc/&lt;pid&gt;/cmdline; null when gone, unreadable or empty (kernel threads), or off Linux.</summary>
-        internal static string[]? ReadArgv(int pid) => Platform.IsLinux ? ReadArgv(pid, Buffer()) : null;
+        internal static string[]? ReadArgv(int pid) => Platform.IsLinux ? ReadArgv(pid, ThreadBuffer()) : null;
 
         /// <summary>Every numeric entry of /proc.</summary>
         internal static List<int> Pids()
@@ -131,7 +131,7 @@ namespace Worktrunk.Processes
             }
 
             var copy = new byte[n];
-            System.Buffer.BlockCopy(buffer, 0, copy, 0, n);
+            Buffer.BlockCopy(buffer, 0, copy, 0, n);
             return ParseCmdline(copy);
         }
 
@@ -181,7 +181,7 @@ namespace Worktrunk.Processes
             }
 
             var copy = new byte[n];
-            System.Buffer.BlockCopy(buffer, 0, copy, 0, n);
+            Buffer.BlockCopy(buffer, 0, copy, 0, n);
             return ParseCmdline(copy);
         }
 
