@@ -60,7 +60,7 @@ namespace Worktrunk.Daemons
 
         /// <summary>The method Auto picks on this machine.</summary>
         internal static DiscoveryMethod AutoMethod =>
-            Platform.IsWindows ? DiscoveryMethod.NamedPipes : ProcessTable.HasProcFs ? DiscoveryMethod.ProcFs : DiscoveryMethod.PgrepLsof;
+            Platform.IsWindows ? DiscoveryMethod.NamedPipes : ProcFs.Available ? DiscoveryMethod.ProcFs : DiscoveryMethod.PgrepLsof;
 
         /// <summary>
         /// Finds the daemons. Best effort: a tool that fails means no daemons from it, reported as a
@@ -619,7 +619,7 @@ namespace Worktrunk.Daemons
                     continue;
                 }
 
-                var argv = ProcessTable.HasProcFs ? ProcessTable.ReadArgv(record.Pid) : null;
+                var argv = ProcFs.Available ? ProcFs.ReadArgv(record.Pid) : null;
                 if (argv != null && !DaemonArgv.IsDaemonRun(argv))
                 {
                     continue;

@@ -9,7 +9,7 @@ namespace Worktrunk.Daemons
     /// <summary>Discovery plus classification: what Get-WtOrphanDaemon lists and the sweep reaps from. Read-only.</summary>
     internal static class DaemonInventory
     {
-        private static readonly Lazy<bool> s_procFs = new Lazy<bool>(() => ProcessTable.HasProcFs);
+        private static readonly Lazy<bool> s_procFs = new Lazy<bool>(() => ProcFs.Available);
 
         /// <summary>
         /// Discovers every daemon and classifies each against its own repository (the one its

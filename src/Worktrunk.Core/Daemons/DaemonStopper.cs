@@ -238,14 +238,14 @@ namespace Worktrunk.Daemons
         /// <summary>True when every process is stopped by a signal (state T, or t under a tracer): it cannot answer any IPC.</summary>
         private static bool AllStopped(IReadOnlyList<ProcessIdentity> ids)
         {
-            if (!ProcessTable.HasProcFs || ids.Count == 0)
+            if (!ProcFs.Available || ids.Count == 0)
             {
                 return false;
             }
 
             foreach (var id in ids)
             {
-                var stat = ProcessTable.ReadStat(id.Pid);
+                var stat = ProcFs.ReadStat(id.Pid);
                 if (stat == null || (stat.Value.State != 'T' && stat.Value.State != 't'))
                 {
                     return false;

@@ -87,7 +87,7 @@ namespace Worktrunk.Daemons
         /// <summary>RepositoryLocator's rule (HEAD plus commondir, or HEAD plus objects and refs) with one read for a linked worktree's git dir.</summary>
         private string? ReadCommonDir(string gitDir)
         {
-            var n = ProcFs.TryReadFile(Path.Combine(gitDir, "commondir"), _buffer);
+            var n = FileBytes.TryReadFile(Path.Combine(gitDir, "commondir"), _buffer);
             if (n >= 0)
             {
                 if (!File.Exists(Path.Combine(gitDir, "HEAD")))

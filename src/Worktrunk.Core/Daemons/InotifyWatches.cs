@@ -16,6 +16,7 @@ using System.Globalization;
 using System.Text;
 using Worktrunk.Interop;
 using Worktrunk.IO;
+using Worktrunk.Processes;
 
 namespace Worktrunk.Daemons
 {
@@ -58,7 +59,7 @@ namespace Worktrunk.Daemons
 
             // One open and a few reads into a buffer kept per thread (no FileStream: no fstat, flock or pread per call).
             var buffer = t_buffer ??= new byte[4096];
-            var n = ProcFs.ReadWholeFile("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/fdinfo/" + fd.ToString(CultureInfo.InvariantCulture), ref buffer);
+            var n = ProcFs.ReadFdInfo(pid, fd, ref buffer);
             t_buffer = buffer;
             return n < 0 ? null : Parse(Encoding.UTF8.GetString(buffer, 0, n));
         }

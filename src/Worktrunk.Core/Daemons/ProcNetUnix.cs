@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using Worktrunk.Interop;
+using Worktrunk.Processes;
 
 namespace Worktrunk.Daemons
 {
@@ -35,7 +36,7 @@ namespace Worktrunk.Daemons
         internal static Dictionary<ulong, string> ReadListeningFsmonitorSockets()
         {
             var buffer = t_buffer ??= new byte[64 * 1024];
-            var n = ProcFs.ReadWholeFile("/proc/net/unix", ref buffer);
+            var n = ProcFs.ReadNetUnix(ref buffer);
             t_buffer = buffer;
             if (n < 0)
             {

@@ -8,7 +8,6 @@
 
 using System;
 using System.Globalization;
-using System.IO;
 using Worktrunk.Interop;
 using Worktrunk.Processes;
 
@@ -53,7 +52,7 @@ namespace Worktrunk.Daemons
     /// <summary>Capturing and re-checking process identities.</summary>
     internal static unsafe class ProcessIdentities
     {
-        private static readonly Lazy<long> s_bootTimeSeconds = new Lazy<long>(ReadBootTime);
+        private static readonly Lazy<long> s_bootTimeSeconds = new Lazy<long>(ProcFs.ReadBootTime);
         private static readonly Lazy<long> s_clockTicks = new Lazy<long>(() =>
         {
             try
@@ -82,7 +81,7 @@ namespace Worktrunk.Daemons
                 return IdentityStatus.Gone;
             }
 
-            if (Platform.IsLinux && !ProcessTable.HasProcFs)
+            if (Platform.IsLinux && !ProcFs.Available)
             {
                 return IdentityStatus.Unknowable;
             }
@@ -101,7 +100,7 @@ namespace Worktrunk.Daemons
 
             if (Platform.IsLinux)
             {
-                var stat = ProcessTable.ReadStat(pid);
+                var stat = ProcFs.ReadStat(pid);
                 return stat.HasValue && !stat.Value.IsExited ? stat.Value.StartTime : (ulong?)null;
             }
 
@@ -188,26 +187,6 @@ namespace Worktrunk.Daemons
             var sec = *(ulong*)(buffer + 120);
             var usec = *(ulong*)(buffer + 128);
             return (sec * 1000000UL) + usec;
-        }
-
-        private static long ReadBootTime()
-        {
-            try
-            {
-                foreach (var line in File.ReadAllLines("/proc/stat"))
-                {
-                    if (line.StartsWith("btime ", StringComparison.Ordinal) &&
-                        long.TryParse(line.Substring(6).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var b))
-                    {
-                        return b;
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-            }
-
-            return 0;
         }
     }
 }

@@ -112,7 +112,7 @@ namespace Worktrunk.Operations
         }
 
         private static WorktrunkException? Unsupported() =>
-            Interop.Platform.IsWindows || (Interop.Platform.IsLinux && !ProcessTable.HasProcFs) ? WorktreeProcesses.NotSupported() : null;
+            Interop.Platform.IsWindows || (Interop.Platform.IsLinux && !ProcFs.Available) ? WorktreeProcesses.NotSupported() : null;
 
         /// <summary>The deepest worktree whose root holds <paramref name="path"/> (both canonical), or null.</summary>
         private static WtWorktree? Holding(List<WtWorktree> worktrees, string path)

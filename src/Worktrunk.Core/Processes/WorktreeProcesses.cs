@@ -12,7 +12,7 @@
 //   * Each process is found with its identity (PID + start time, read from the same stat as its
 //     terminal) and re-checked: its working directory is read again after the stat, so an entry
 //     whose PID was reused between the two reads is dropped or keeps the dead identity.
-//   * Read-only on Linux: /proc through Daemons/ProcFs (readlink of /proc/<pid>/cwd, never
+//   * Read-only on Linux: /proc through ProcFs (readlink of /proc/<pid>/cwd, never
 //     followed; stat; cmdline); no child process, no lsof. A process of another user whose cwd
 //     link cannot be read is not listed (it could not be signalled either).
 // Signal discipline (Stop): only processes found here, only without a controlling terminal (tty_nr
@@ -70,7 +70,7 @@ namespace Worktrunk.Processes
             }
 
             List<WtWorktreeProcess> found;
-            if (Platform.IsLinux && ProcessTable.HasProcFs)
+            if (Platform.IsLinux && ProcFs.Available)
             {
                 found = FindProcFs(canonical, cancellation);
             }
@@ -322,7 +322,7 @@ namespace Worktrunk.Processes
             var pid = Libc.getpid();
             for (var steps = 0; pid > 1 && steps < 4096 && set.Add(pid); steps++)
             {
-                pid = Platform.IsMacOS ? MacInfo(pid)?.ParentPid ?? 0 : ProcessTable.ReadStat(pid)?.ParentPid ?? 0;
+                pid = Platform.IsMacOS ? MacInfo(pid)?.ParentPid ?? 0 : ProcFs.ReadStat(pid)?.ParentPid ?? 0;
             }
 
             return set;

@@ -40,7 +40,7 @@ namespace Worktrunk.Removal
         /// <summary>Builds the options; -KeepBranch with -ForceDeleteBranch is a ConflictingBranchOptions error.</summary>
         internal static RemovalOptions FromFlags(bool force, bool keepBranch, bool forceDeleteBranch, bool wait, bool stopProcess = false)
         {
-            if (stopProcess && (Interop.Platform.IsWindows || (Interop.Platform.IsLinux && !Processes.ProcessTable.HasProcFs)))
+            if (stopProcess && (Interop.Platform.IsWindows || (Interop.Platform.IsLinux && !Processes.ProcFs.Available)))
             {
                 // As the reference refuses `--reap` on Windows: before anything is planned, nothing changed.
                 throw Processes.WorktreeProcesses.NotSupported();

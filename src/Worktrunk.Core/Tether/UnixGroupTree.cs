@@ -25,7 +25,7 @@ namespace Worktrunk.Tether
     /// <summary>A tethered command leading its own process group.</summary>
     internal sealed unsafe class UnixGroupTree : ITetheredTree
     {
-        private readonly bool _pinLeader = ProcessTable.HasProcFs;
+        private readonly bool _pinLeader = ProcFs.Available;
         private bool _exited;
         private bool _collected;
         private bool _statusLost;

@@ -60,11 +60,11 @@ namespace Worktrunk.TestSupport
             RegisterWhatExists();
             var leader = Leader;
             Assert.All(Pids, kv => Assert.True(TestProcesses.IsAlive(kv.Value), kv.Key + " is not running"));
-            Assert.All(Pids, kv => Assert.Equal(leader, ProcessTable.ReadStat(kv.Value)!.Value.ProcessGroup));
+            Assert.All(Pids, kv => Assert.Equal(leader, ProcFs.ReadStat(kv.Value)!.Value.ProcessGroup));
 
             var intermediate = ReadPid("intermediate");
             Assert.True(TestProcesses.WaitUntil(() => !TestProcesses.IsAlive(intermediate), TimeSpan.FromSeconds(10)), "the intermediate did not exit");
-            var orphanParent = ProcessTable.ReadStat(Pids["orphan"])!.Value.ParentPid;
+            var orphanParent = ProcFs.ReadStat(Pids["orphan"])!.Value.ParentPid;
             Assert.NotEqual(leader, orphanParent);
             Assert.NotEqual(intermediate, orphanParent);
         }

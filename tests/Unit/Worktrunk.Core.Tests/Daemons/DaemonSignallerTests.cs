@@ -143,8 +143,8 @@ namespace Worktrunk.Core.Tests.Daemons
             // A child that exited but was not reaped is a zombie: gone, not alive, never waited on.
             var child = UnixSpawn.Spawn(new SpawnOptions("sh", new[] { "-c", "exit 0" }) { Stdout = StdioMode.Null, Stderr = StdioMode.Null });
             _procs.Track(child.Pid, group: true);
-            var id = new ProcessIdentity(child.Pid, ProcessTable.ReadStat(child.Pid)?.StartTime ?? 0);
-            Assert.True(TestProcesses.WaitUntil(() => ProcessTable.ReadStat(child.Pid)?.State == 'Z', TimeSpan.FromSeconds(10)));
+            var id = new ProcessIdentity(child.Pid, ProcFs.ReadStat(child.Pid)?.StartTime ?? 0);
+            Assert.True(TestProcesses.WaitUntil(() => ProcFs.ReadStat(child.Pid)?.State == 'Z', TimeSpan.FromSeconds(10)));
 
             var clock = Stopwatch.StartNew();
             var r = DaemonSignaller.Terminate(new[] { id }, TimeSpan.FromSeconds(5), NullSink.Instance);

@@ -85,7 +85,7 @@ namespace Worktrunk.Core.Tests.Daemons
             var d = bed.StartDaemon(DaemonTestBed.GitDirOf(a));
             var s = bed.StartDaemon(DaemonTestBed.GitDirOf(sibling));
             Assert.Equal(0, Worktrunk.Interop.Libc.kill(d.Pid, 19));
-            Assert.True(TestProcesses.WaitUntil(() => Worktrunk.Processes.ProcessTable.ReadStat(d.Pid)?.State == 'T', TimeSpan.FromSeconds(10)));
+            Assert.True(TestProcesses.WaitUntil(() => Worktrunk.Processes.ProcFs.ReadStat(d.Pid)?.State == 'T', TimeSpan.FromSeconds(10)));
 
             var r = DaemonStopper.StopForWorktree(a, DaemonTestBed.GitDirOf(a), bed.Git, TimeSpan.FromSeconds(30));
 

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Net.Sockets;
 using System.Text;
 using Worktrunk.Daemons;
+using Worktrunk.IO;
 using Worktrunk.Processes;
 using Worktrunk.TestSupport;
 using Xunit;
@@ -157,23 +158,23 @@ namespace Worktrunk.Core.Tests.Daemons
             var content = Enumerable.Range(0, 5000).Select(i => (byte)(i % 251)).ToArray();
             File.WriteAllBytes(path, content);
             var buffer = new byte[7];
-            var n = ProcFs.ReadWholeFile(path, ref buffer);
+            var n = FileBytes.ReadWholeFile(path, ref buffer);
             Assert.Equal(content.Length, n);
             Assert.Equal(content, buffer.Take(n).ToArray());
-            Assert.Equal(-1, ProcFs.ReadWholeFile(Path.Combine(_dir, "missing"), ref buffer));
+            Assert.Equal(-1, FileBytes.ReadWholeFile(Path.Combine(_dir, "missing"), ref buffer));
             var empty = Path.Combine(_dir, "empty");
             File.WriteAllBytes(empty, Array.Empty<byte>());
-            Assert.Equal(0, ProcFs.ReadWholeFile(empty, ref buffer));
+            Assert.Equal(0, FileBytes.ReadWholeFile(empty, ref buffer));
 
             // A procfs file larger than one read.
             var small = new byte[16];
-            Assert.Equal(File.ReadAllBytes("/proc/self/status").Length > 16, ProcFs.ReadWholeFile("/proc/self/status", ref small) > 16);
+            Assert.Equal(File.ReadAllBytes("/proc/self/status").Length > 16, FileBytes.ReadWholeFile("/proc/self/status", ref small) > 16);
         }
 
         private static void AssertStatSame(int pid, string text)
         {
             var bytes = Encoding.UTF8.GetBytes(text);
-            var expected = ProcessTable.ParseStat(pid, text);
+            var expected = ProcFs.ParseStatText(pid, text);
             var actual = ProcFs.ParseStat(pid, bytes, bytes.Length);
             Assert.Equal(expected.HasValue, actual.HasValue);
             if (expected.HasValue)

@@ -5,6 +5,7 @@ using System.Linq;
 using Worktrunk.Daemons;
 using Worktrunk.Git;
 using Worktrunk.IO;
+using Worktrunk.Processes;
 using Worktrunk.StandIn;
 using Worktrunk.TestSupport;
 using Xunit;

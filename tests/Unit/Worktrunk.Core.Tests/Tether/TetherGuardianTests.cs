@@ -127,14 +127,14 @@ namespace Worktrunk.Core.Tests.Tether
         public void The_guardian_is_a_PowerShell_host_in_its_own_session_without_a_terminal_and_holds_no_copy_of_the_pipe_elsewhere()
         {
             var guardian = Guardian();
-            var stat = ProcessTable.ReadStat(guardian.Pid)!.Value;
+            var stat = ProcFs.ReadStat(guardian.Pid)!.Value;
             Assert.Equal(guardian.Pid, stat.Session);
             Assert.Equal(guardian.Pid, stat.ProcessGroup);
             Assert.Equal("/", new DirectoryInfo("/proc/" + guardian.Pid + "/cwd").LinkTarget);
             // posix_spawn returns once the kernel has switched the child to the new program, a
             // moment before its argument area is set up: until then /proc/<pid>/cmdline reads empty.
             string[]? argv = null;
-            Assert.True(TestProcesses.WaitUntil(() => (argv = ProcessTable.ReadArgv(guardian.Pid)) != null, Generous));
+            Assert.True(TestProcesses.WaitUntil(() => (argv = ProcFs.ReadArgv(guardian.Pid)) != null, Generous));
             Assert.Equal(new[] { TetherGuardian.ProcessName, "-NoProfile", "-NonInteractive", "-Command", TetherGuardian.Script(RepoPaths.ModuleManifest) }, argv);
             Assert.Equal(RepoPaths.ShellExecutable, new FileInfo("/proc/" + guardian.Pid + "/exe").LinkTarget);
 

@@ -336,7 +336,7 @@ namespace Worktrunk.Core.Tests.Tether
                 Assert.False(TestProcesses.IsAlive(pid), name + " leaked");
             }
 
-            var strays = ProcessTable.EnumeratePids().Where(p => ProcessTable.IsAlive(p) && string.Join(" ", ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).Contains(tree.PidDir, StringComparison.Ordinal));
+            var strays = ProcFs.EnumeratePids().Where(p => ProcessTable.IsAlive(p) && string.Join(" ", ProcFs.ReadArgv(p) ?? Array.Empty<string>()).Contains(tree.PidDir, StringComparison.Ordinal));
             Assert.Empty(strays);
         }
 
@@ -360,7 +360,7 @@ namespace Worktrunk.Core.Tests.Tether
             {
                 first = supervisor.GuardianPid;
                 Assert.True(first > 0);
-                Assert.Equal(first, ProcessTable.ReadStat(first)!.Value.Session);
+                Assert.Equal(first, ProcFs.ReadStat(first)!.Value.Session);
                 supervisor.Run(CancellationToken.None);
             }
 
@@ -372,7 +372,7 @@ namespace Worktrunk.Core.Tests.Tether
 
             // One guardian per session: it is still there for the next tether (it exits with this process).
             Assert.True(TestProcesses.IsAlive(first));
-            Assert.Equal(TetherGuardian.ProcessName, ProcessTable.ReadArgv(first)![0]);
+            Assert.Equal(TetherGuardian.ProcessName, ProcFs.ReadArgv(first)![0]);
         }
     }
 }

@@ -68,7 +68,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
         {
             for (var p = pid; p > 1;)
             {
-                var stat = ProcessTable.ReadStat(p);
+                var stat = ProcFs.ReadStat(p);
                 if (stat == null)
                 {
                     return false;
@@ -115,8 +115,8 @@ namespace Worktrunk.PowerShell.Tests.Tether
 
             // Its own session, no controlling terminal; spawned directly (no shell in between), so
             // it is this process's child until this process exits, and its reaper must collect it.
-            var stat = ProcessTable.ReadStat(supervisor)!.Value;
-            Assert.NotEqual(ProcessTable.ReadStat(Environment.ProcessId)!.Value.Session, stat.Session);
+            var stat = ProcFs.ReadStat(supervisor)!.Value;
+            Assert.NotEqual(ProcFs.ReadStat(Environment.ProcessId)!.Value.Session, stat.Session);
             Assert.Equal(supervisor, stat.Session);
             Assert.Equal(0, TtyOf(supervisor));
             Assert.Equal(Environment.ProcessId, stat.ParentPid);
@@ -254,13 +254,13 @@ namespace Worktrunk.PowerShell.Tests.Tether
             var log = Directory.GetFiles(LogDir, "*.log").Single();
             var (supervisor, guardian) = TrackFromLog(log);
             // The host is the one under this test's terminal (another run of this test may have its own).
-            var host = ProcessTable.EnumeratePids().Single(p => TestProcesses.IsAlive(p) && string.Join(" ", ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).Contains("Thread]::Sleep(120000)", StringComparison.Ordinal) && p != supervisor && DescendsFrom(p, terminal.Id));
+            var host = ProcFs.EnumeratePids().Single(p => TestProcesses.IsAlive(p) && string.Join(" ", ProcFs.ReadArgv(p) ?? Array.Empty<string>()).Contains("Thread]::Sleep(120000)", StringComparison.Ordinal) && p != supervisor && DescendsFrom(p, terminal.Id));
             _procs.Track(host);
             Assert.NotEqual(0, TtyOf(host));
 
             // Launched from a process on a terminal, yet without one: its own session.
             Assert.Equal(0, TtyOf(supervisor));
-            Assert.NotEqual(ProcessTable.ReadStat(host)!.Value.Session, ProcessTable.ReadStat(supervisor)!.Value.Session);
+            Assert.NotEqual(ProcFs.ReadStat(host)!.Value.Session, ProcFs.ReadStat(supervisor)!.Value.Session);
 
             // Close the terminal: the kernel hangs up its session.
             terminal.Kill();

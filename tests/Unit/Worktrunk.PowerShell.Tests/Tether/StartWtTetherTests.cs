@@ -49,9 +49,9 @@ namespace Worktrunk.PowerShell.Tests.Tether
 
         /// <summary>Live guardians that are children of this test process (Start-WtTether runs in-process here): at most the session's one.</summary>
         private static int[] OurGuardians() =>
-            ProcessTable.EnumeratePids()
-                .Where(p => ProcessTable.ReadStat(p) is { } s && s.ParentPid == Environment.ProcessId && !s.IsExited)
-                .Where(p => (ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).FirstOrDefault() == "wt-tether-guardian")
+            ProcFs.EnumeratePids()
+                .Where(p => ProcFs.ReadStat(p) is { } s && s.ParentPid == Environment.ProcessId && !s.IsExited)
+                .Where(p => (ProcFs.ReadArgv(p) ?? Array.Empty<string>()).FirstOrDefault() == "wt-tether-guardian")
                 .ToArray();
 
         [Fact]
@@ -216,7 +216,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
                     Assert.True(tree.AllGone(), $"after a stop at {delay} ms: " + tree.Survivors());
 
                     // Processes that had not written a PID yet: nothing with this tree's directory in its command line may run.
-                    var strays = ProcessTable.EnumeratePids().Where(p => ProcessTable.IsAlive(p) && string.Join(" ", ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).Contains(tree.PidDir, StringComparison.Ordinal)).ToArray();
+                    var strays = ProcFs.EnumeratePids().Where(p => ProcessTable.IsAlive(p) && string.Join(" ", ProcFs.ReadArgv(p) ?? Array.Empty<string>()).Contains(tree.PidDir, StringComparison.Ordinal)).ToArray();
                     Assert.Empty(strays);
                     Assert.True(OurGuardians().Length <= 1, "more than one guardian for one session");
                 }

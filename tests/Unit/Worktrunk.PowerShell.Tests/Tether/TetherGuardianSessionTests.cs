@@ -34,9 +34,9 @@ namespace Worktrunk.PowerShell.Tests.Tether
 
         /// <summary>Live children of <paramref name="parent"/> whose argv[0] is the guardian's.</summary>
         private static int[] GuardiansOf(int parent) =>
-            ProcessTable.EnumeratePids()
-                .Where(p => ProcessTable.ReadStat(p) is { } s && s.ParentPid == parent && !s.IsExited)
-                .Where(p => (ProcessTable.ReadArgv(p) ?? Array.Empty<string>()).FirstOrDefault() == "wt-tether-guardian")
+            ProcFs.EnumeratePids()
+                .Where(p => ProcFs.ReadStat(p) is { } s && s.ParentPid == parent && !s.IsExited)
+                .Where(p => (ProcFs.ReadArgv(p) ?? Array.Empty<string>()).FirstOrDefault() == "wt-tether-guardian")
                 .ToArray();
 
         [Fact]
@@ -75,7 +75,7 @@ namespace Worktrunk.PowerShell.Tests.Tether
             tree.WaitUp();
             var guardian = GuardiansOf(session.Id).Single();
             _procs.Track(guardian);
-            Assert.Equal(guardian, ProcessTable.ReadStat(guardian)!.Value.Session);
+            Assert.Equal(guardian, ProcFs.ReadStat(guardian)!.Value.Session);
 
             // SIGKILL: the session's own teardown cannot run; only the guardian can react.
             Worktrunk.Interop.Libc.kill(session.Id, 9);

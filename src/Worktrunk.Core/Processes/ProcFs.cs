@@ -1,28 +1,85 @@
-// Contract: allocation-light readers of Linux /proc: the PID list, a process's cmdline and stat,
-// and the targets of its descriptor links. The one reader of each of these facts: ProcessTable's
-// EnumeratePids, ReadStat and ReadArgv are these (issue 13), with ProcessTable's parsers. Read-only; never follows a
+// Contract: the one reader of Linux /proc (issue 13: every read of /proc in src/ goes through this
+// class): the PID list, a process's cmdline and stat, its cwd, the targets of its descriptor links,
+// an fdinfo, /proc/net/unix and /proc/stat's boot time. Allocation-light and read-only; never follows a
 // descriptor link to its target (readlinkat on the link itself), so a descriptor naming a FIFO or
 // device is never opened. A process that vanishes mid-read simply yields nothing.
 // Why not System.IO: Directory enumeration stats every entry (following /proc/<pid>/fd links to
 // sockets and pipes) and FileStream is heavy for zero-length procfs files (fstat, flock, pread per
 // call); with ~40 descriptors per process that made discovery of 100 daemons cost 100+ ms instead
-// of a few. stat is parsed in place from the bytes read (ProcessTable.ParseStat decides any
+// of a few. stat is parsed in place from the bytes read (the text parser, ParseStatText, decides any
 // unusual form, so the result is always its result); whole files (/proc/net/unix, fdinfo) are
 // read into a caller's buffer that grows as needed and is kept per thread by the caller.
 // Platform: Linux only (struct dirent layout of 64-bit glibc and musl).
 
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Text;
+using Worktrunk.Daemons;
 using Worktrunk.Interop;
-using Worktrunk.Processes;
+using Worktrunk.IO;
 
-namespace Worktrunk.Daemons
+namespace Worktrunk.Processes
 {
-    /// <summary>Raw /proc readers used by <see cref="DaemonDiscovery"/>.</summary>
+    /// <summary>The fields of /proc/&lt;pid&gt;/stat that Worktrunk uses.</summary>
+    internal readonly struct ProcStat
+    {
+        internal ProcStat(int pid, char state, int parentPid, int processGroup, int session, ulong startTime, int terminal = 0)
+        {
+            Pid = pid;
+            State = state;
+            ParentPid = parentPid;
+            ProcessGroup = processGroup;
+            Session = session;
+            StartTime = startTime;
+            Terminal = terminal;
+        }
+
+        internal int Pid { get; }
+
+        /// <summary>One of R S D Z T t X I ...; Z and X mean the process has exited.</summary>
+        internal char State { get; }
+
+        internal int ParentPid { get; }
+
+        internal int ProcessGroup { get; }
+
+        internal int Session { get; }
+
+        /// <summary>Start time in clock ticks since boot (field 22): with the PID, a process's identity.</summary>
+        internal ulong StartTime { get; }
+
+        /// <summary>The controlling terminal's device number (field 7, tty_nr); 0 when the process has none.</summary>
+        internal int Terminal { get; }
+
+        internal bool IsExited => State == 'Z' || State == 'X' || State == 'x';
+    }
+
+    /// <summary>The one reader of Linux /proc (daemon discovery, the process table, worktree processes, socket tables).</summary>
     internal static unsafe class ProcFs
     {
         private static bool s_noPidfd;
+
+        /// <summary>/proc can be read (Linux with procfs mounted); checked once per process.</summary>
+        private static readonly Lazy<bool> s_available = new Lazy<bool>(() => Platform.IsLinux && File.Exists("/proc/self/stat"));
+
+        /// <summary>True when /proc can be read (Linux with procfs mounted); checked once, on first use.</summary>
+        internal static bool Available => s_available.Value;
+
+        [ThreadStatic]
+        private static byte[]? t_buffer;
+
+        private static byte[] ThreadBuffer() => t_buffer ??= new byte[4096];
+
+        /// <summary>Every numeric entry of /proc (one readdir pass; <see cref="Pids"/>); empty off Linux.</summary>
+        internal static IEnumerable<int> EnumeratePids() => Platform.IsLinux ? Pids() : new List<int>();
+
+        /// <summary>Reads /proc/&lt;pid&gt;/stat into a buffer kept per thread; null when the process is gone or unreadable, or off Linux.</summary>
+        internal static ProcStat? ReadStat(int pid) => Platform.IsLinux ? ReadStat(pid, ThreadBuffer()) : null;
+
+        /// <summary>Reads a process's argument vector from /proc/&lt;pid&gt;/cmdline; null when gone, unreadable or empty (kernel threads), or off Linux.</summary>
+        internal static string[]? ReadArgv(int pid) => Platform.IsLinux ? ReadArgv(pid, ThreadBuffer()) : null;
 
         /// <summary>Every numeric entry of /proc.</summary>
         internal static List<int> Pids()
@@ -41,21 +98,7 @@ namespace Worktrunk.Daemons
                 IntPtr entry;
                 while ((entry = Libc.readdir(dir)) != IntPtr.Zero)
                 {
-                    var name = (byte*)entry + Libc.DirentNameOffset;
-                    var pid = 0;
-                    var ok = name[0] != 0;
-                    for (var i = 0; name[i] != 0; i++)
-                    {
-                        if (name[i] < (byte)'0' || name[i] > (byte)'9' || i > 9)
-                        {
-                            ok = false;
-                            break;
-                        }
-
-                        pid = (pid * 10) + (name[i] - (byte)'0');
-                    }
-
-                    if (ok && pid > 0)
+                    if (DirentNumber((byte*)entry + Libc.DirentNameOffset, out var pid) && pid > 0)
                     {
                         pids.Add(pid);
                     }
@@ -89,7 +132,7 @@ namespace Worktrunk.Daemons
 
             var copy = new byte[n];
             Buffer.BlockCopy(buffer, 0, copy, 0, n);
-            return ProcessTable.ParseCmdline(copy);
+            return ParseCmdline(copy);
         }
 
         /// <summary>
@@ -110,7 +153,7 @@ namespace Worktrunk.Daemons
             try
             {
                 // One short read decides for almost every process; only a git-looking one is read to the end.
-                n = ReadOnce(fd, buffer, 0, 256);
+                n = FileBytes.ReadOnce(fd, buffer, 0, 256);
                 if (n <= 0 || !Argv0IsGit(buffer, n, out _))
                 {
                     return null;
@@ -118,7 +161,7 @@ namespace Worktrunk.Daemons
 
                 while (n < buffer.Length)
                 {
-                    var more = ReadOnce(fd, buffer, n, buffer.Length - n);
+                    var more = FileBytes.ReadOnce(fd, buffer, n, buffer.Length - n);
                     if (more <= 0)
                     {
                         break;
@@ -139,28 +182,11 @@ namespace Worktrunk.Daemons
 
             var copy = new byte[n];
             Buffer.BlockCopy(buffer, 0, copy, 0, n);
-            return ProcessTable.ParseCmdline(copy);
+            return ParseCmdline(copy);
         }
 
         /// <summary>The kernel's own cap on what /proc/&lt;pid&gt;/cmdline can hold is ARG_MAX-like; beyond this, the tail is not read.</summary>
         private const int MaxCmdline = 4 * 1024 * 1024;
-
-        private static int ReadOnce(int fd, byte[] buffer, int offset, int count)
-        {
-            fixed (byte* b = buffer)
-            {
-                while (true)
-                {
-                    var got = (long)Libc.read(fd, b + offset, (IntPtr)count);
-                    if (got < 0 && Libc.Errno == Libc.EINTR)
-                    {
-                        continue;
-                    }
-
-                    return (int)got;
-                }
-            }
-        }
 
         /// <summary>argv[0]'s file name is `git` or `git.exe`; <paramref name="complete"/> when the whole cmdline fit in <paramref name="n"/> bytes.</summary>
         private static bool Argv0IsGit(byte[] buffer, int n, out bool complete)
@@ -229,10 +255,10 @@ namespace Worktrunk.Daemons
         }
 
         /// <summary>
-        /// <see cref="ProcessTable.ParseStat"/> of the first <paramref name="length"/> bytes, without
+        /// <see cref="ParseStatText"/> of the first <paramref name="length"/> bytes, without
         /// decoding them: the fields after the last ')' are read in place when they have the form the
         /// kernel prints (single spaces, ASCII, plain decimal numbers); any other form is handed to
-        /// ProcessTable.ParseStat on the decoded text, so the result is always exactly its result.
+        /// ParseStatText on the decoded text, so the result is always exactly its result.
         /// </summary>
         internal static ProcStat? ParseStat(int pid, byte[] buffer, int length)
         {
@@ -242,7 +268,7 @@ namespace Worktrunk.Daemons
                 return SlowStat(pid, buffer, length);
             }
 
-            // fields[k] of ProcessTable.ParseStat: the k-th ' '-separated run after ") ".
+            // fields[k] of ParseStatText: the k-th ' '-separated run after ") ".
             var state = '\0';
             int ppid = 0, pgrp = 0, session = 0;
             ulong start = 0;
@@ -298,7 +324,68 @@ namespace Worktrunk.Daemons
             return new ProcStat(pid, state, ppid, pgrp, session, start);
         }
 
-        private static ProcStat? SlowStat(int pid, byte[] buffer, int length) => ProcessTable.ParseStat(pid, Encoding.UTF8.GetString(buffer, 0, length));
+        private static ProcStat? SlowStat(int pid, byte[] buffer, int length) => ParseStatText(pid, Encoding.UTF8.GetString(buffer, 0, length));
+
+        /// <summary>
+        /// Parses a stat line. The command name may hold spaces and parentheses, so fields are counted after the last ')'.
+        /// The fallback of the byte parser <see cref="ParseStat(int, byte[], int)"/>, which decides nothing itself on an
+        /// unusual form; internal only so that the tests can use it as the byte parser's oracle.
+        /// </summary>
+        internal static ProcStat? ParseStatText(int pid, string text)
+        {
+            var close = text.LastIndexOf(')');
+            if (close < 0 || close + 2 >= text.Length)
+            {
+                return null;
+            }
+
+            var fields = text.Substring(close + 2).Split(' ');
+
+            // fields[0] is field 3 (state); field N is fields[N - 3].
+            if (fields.Length < 20 || fields[0].Length == 0)
+            {
+                return null;
+            }
+
+            if (!int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ppid) ||
+                !int.TryParse(fields[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pgrp) ||
+                !int.TryParse(fields[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var session) ||
+                !int.TryParse(fields[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out var tty) ||
+                !ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
+            {
+                return null;
+            }
+
+            return new ProcStat(pid, fields[0][0], ppid, pgrp, session, start, tty);
+        }
+
+        /// <summary>Splits a NUL-separated cmdline buffer into arguments.</summary>
+        internal static string[]? ParseCmdline(byte[] bytes)
+        {
+            if (bytes.Length == 0)
+            {
+                return null;
+            }
+
+            var end = bytes.Length;
+            if (bytes[end - 1] == 0)
+            {
+                end--;
+            }
+
+            var args = new List<string>();
+            var start = 0;
+            for (var i = 0; i <= end; i++)
+            {
+                if (i == end || bytes[i] == 0)
+                {
+                    args.Add(Encoding.UTF8.GetString(bytes, start, i - start));
+                    start = i + 1;
+                }
+            }
+
+            return args.ToArray();
+        }
 
         /// <summary>An optional '-' then 1–9 digits (the form on which int.TryParse agrees); false for anything else.</summary>
         private static bool TryInt(byte[] b, int start, int end, out int value)
@@ -431,21 +518,7 @@ namespace Worktrunk.Daemons
                 IntPtr entry;
                 while ((entry = Libc.readdir(dir)) != IntPtr.Zero)
                 {
-                    var name = (byte*)entry + Libc.DirentNameOffset;
-                    var n = 0;
-                    var ok = name[0] != 0;
-                    for (var i = 0; name[i] != 0; i++)
-                    {
-                        if (name[i] < (byte)'0' || name[i] > (byte)'9' || i > 9)
-                        {
-                            ok = false;
-                            break;
-                        }
-
-                        n = (n * 10) + (name[i] - (byte)'0');
-                    }
-
-                    if (ok)
+                    if (DirentNumber((byte*)entry + Libc.DirentNameOffset, out var n))
                     {
                         fds.Add(n);
                     }
@@ -473,6 +546,29 @@ namespace Worktrunk.Daemons
             return true;
         }
 
+        /// <summary>A directory entry's NUL-terminated name of 1–10 ASCII digits (a PID, a descriptor) as a number; false for any other name.</summary>
+        private static bool DirentNumber(byte* name, out int value)
+        {
+            value = 0;
+            if (name[0] == 0)
+            {
+                return false;
+            }
+
+            for (var i = 0; name[i] != 0; i++)
+            {
+                if (name[i] < (byte)'0' || name[i] > (byte)'9' || i > 9)
+                {
+                    value = 0;
+                    return false;
+                }
+
+                value = (value * 10) + (name[i] - (byte)'0');
+            }
+
+            return true;
+        }
+
         private static void Decimal(int value, byte* dest)
         {
             var digits = stackalloc byte[12];
@@ -493,77 +589,6 @@ namespace Worktrunk.Daemons
             dest[i] = 0;
         }
 
-        /// <summary>Reads a small file (up to the buffer's size) with one open/read/close; the byte count, or -1 when it cannot be opened. Unix only.</summary>
-        internal static int TryReadFile(string path, byte[] buffer)
-        {
-            var fd = OpenForReading(path);
-            return fd < 0 ? -1 : ReadAll(fd, buffer, buffer.Length);
-        }
-
-        /// <summary>
-        /// Reads a whole file (a procfs text file such as /proc/net/unix or an fdinfo) into
-        /// <paramref name="buffer"/>, replacing it with a larger one (doubled) while it is full; the
-        /// byte count, or -1 when the file cannot be opened or read. Unix only.
-        /// </summary>
-        internal static int ReadWholeFile(string path, ref byte[] buffer)
-        {
-            var fd = OpenForReading(path);
-            if (fd < 0)
-            {
-                return -1;
-            }
-
-            try
-            {
-                var total = 0;
-                while (true)
-                {
-                    if (total == buffer.Length)
-                    {
-                        var larger = new byte[buffer.Length * 2];
-                        Buffer.BlockCopy(buffer, 0, larger, 0, total);
-                        buffer = larger;
-                    }
-
-                    var got = ReadOnce(fd, buffer, total, buffer.Length - total);
-                    if (got < 0)
-                    {
-                        return -1;
-                    }
-
-                    if (got == 0)
-                    {
-                        return total;
-                    }
-
-                    total += got;
-                }
-            }
-            finally
-            {
-                Libc.close(fd);
-            }
-        }
-
-        /// <summary>open(path, O_RDONLY | O_CLOEXEC) with the path as UTF-8 on the stack; the descriptor or -1.</summary>
-        private static int OpenForReading(string path)
-        {
-            var byteCount = Encoding.UTF8.GetByteCount(path);
-            if (byteCount > 4000)
-            {
-                return -1;
-            }
-
-            var bytes = stackalloc byte[byteCount + 1];
-            fixed (char* chars = path)
-            {
-                Encoding.UTF8.GetBytes(chars, path.Length, bytes, byteCount);
-            }
-
-            bytes[byteCount] = 0;
-            return Libc.open_bytes(bytes, Libc.O_RDONLY | (Platform.IsMacOS ? Libc.O_CLOEXEC_MACOS : Libc.O_CLOEXEC_LINUX));
-        }
-
         /// <summary>Reads /proc/&lt;pid&gt;/&lt;name&gt; into <paramref name="buffer"/>; the byte count, or -1.</summary>
         private static int ReadProcFile(int pid, string name, byte[] buffer, int max = int.MaxValue, bool toEnd = true)
         {
@@ -576,48 +601,7 @@ namespace Worktrunk.Daemons
                 return -1;
             }
 
-            return ReadAll(fd, buffer, limit, toEnd);
-        }
-
-        /// <summary>
-        /// Reads up to <paramref name="limit"/> bytes from <paramref name="fd"/> and closes it. Without
-        /// <paramref name="toEnd"/> one read is enough: procfs returns a small file whole, and a short
-        /// read can only make a record unparsable or a prefilter miss, never match what is not there.
-        /// </summary>
-        private static int ReadAll(int fd, byte[] buffer, int limit, bool toEnd = true)
-        {
-            try
-            {
-                var total = 0;
-                fixed (byte* b = buffer)
-                {
-                    while (total < limit)
-                    {
-                        var got = (long)Libc.read(fd, b + total, (IntPtr)(limit - total));
-                        if (got < 0 && Libc.Errno == Libc.EINTR)
-                        {
-                            continue;
-                        }
-
-                        if (got <= 0)
-                        {
-                            break;
-                        }
-
-                        total += (int)got;
-                        if (!toEnd)
-                        {
-                            break;
-                        }
-                    }
-                }
-
-                return total;
-            }
-            finally
-            {
-                Libc.close(fd);
-            }
+            return FileBytes.ReadAll(fd, buffer, limit, toEnd);
         }
 
         /// <summary>Writes "/proc/&lt;pid&gt;/&lt;name&gt;\0" (ASCII) into <paramref name="dest"/>.</summary>
@@ -664,6 +648,21 @@ namespace Worktrunk.Daemons
             dest[i] = 0;
         }
 
+        // ---- Whole procfs files (Daemons/InotifyWatches, Daemons/ProcNetUnix, Daemons/ProcessIdentity) ----
+
+        /// <summary>
+        /// Reads /proc/&lt;pid&gt;/fdinfo/&lt;fd&gt; whole into <paramref name="buffer"/> (grown as needed, see
+        /// <see cref="FileBytes.ReadWholeFile"/>); the byte count, or -1 when it cannot be read.
+        /// </summary>
+        internal static int ReadFdInfo(int pid, int fd, ref byte[] buffer) =>
+            FileBytes.ReadWholeFile("/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/fdinfo/" + fd.ToString(CultureInfo.InvariantCulture), ref buffer);
+
+        /// <summary>
+        /// Reads /proc/net/unix (the machine's Unix socket table) whole into <paramref name="buffer"/>
+        /// (grown as needed); the byte count, or -1 when it cannot be read. Parsed by <see cref="ProcNetUnix"/>.
+        /// </summary>
+        internal static int ReadNetUnix(ref byte[] buffer) => FileBytes.ReadWholeFile("/proc/net/unix", ref buffer);
+
         // ---- Worktree processes (Processes/WorktreeProcesses) ----
 
         /// <summary>
@@ -701,7 +700,28 @@ namespace Worktrunk.Daemons
                 name = text.Substring(open + 1, close - open - 1);
             }
 
-            return ProcessTable.ParseStat(pid, text);
+            return ParseStatText(pid, text);
+        }
+
+        /// <summary>The boot time (btime of /proc/stat, seconds since the epoch); 0 when it cannot be read.</summary>
+        internal static long ReadBootTime()
+        {
+            try
+            {
+                foreach (var line in File.ReadAllLines("/proc/stat"))
+                {
+                    if (line.StartsWith("btime ", StringComparison.Ordinal) &&
+                        long.TryParse(line.Substring(6).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var b))
+                    {
+                        return b;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+            }
+
+            return 0;
         }
     }
 }

@@ -7,9 +7,9 @@ using Worktrunk.StandIn;
 using Worktrunk.TestSupport;
 using Xunit;
 
-namespace Worktrunk.Core.Tests.Daemons
+namespace Worktrunk.Core.Tests.Processes
 {
-    /// <summary>The raw /proc readers agree with the System.IO ones in ProcessTable.</summary>
+    /// <summary>The raw /proc readers of ProcFs agree with System.IO reading the same files.</summary>
     public sealed class ProcFsTests : IDisposable
     {
         private readonly TestProcesses _procs = new TestProcesses();
@@ -27,17 +27,17 @@ namespace Worktrunk.Core.Tests.Daemons
             // ProcessTable's readers are these; the oracle is System.IO on the same files.
             var self = Environment.ProcessId;
             Assert.Contains(self, ProcFs.Pids());
-            Assert.Equal(Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Count() > 0, ProcessTable.EnumeratePids().Any());
+            Assert.Equal(Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsDigit)).Count() > 0, ProcFs.EnumeratePids().Any());
             var buffer = new byte[4096];
             var cmdline = File.ReadAllBytes("/proc/self/cmdline");
-            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcFs.ReadArgv(self, buffer));
-            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcessTable.ReadArgv(self));
-            var stat = ProcessTable.ParseStat(self, File.ReadAllText("/proc/self/stat"))!.Value;
+            Assert.Equal(ProcFs.ParseCmdline(cmdline), ProcFs.ReadArgv(self, buffer));
+            Assert.Equal(ProcFs.ParseCmdline(cmdline), ProcFs.ReadArgv(self));
+            var stat = ProcFs.ParseStatText(self, File.ReadAllText("/proc/self/stat"))!.Value;
             Assert.Equal(stat.StartTime, ProcFs.ReadStat(self, buffer)!.Value.StartTime);
-            Assert.Equal(stat.StartTime, ProcessTable.ReadStat(self)!.Value.StartTime);
+            Assert.Equal(stat.StartTime, ProcFs.ReadStat(self)!.Value.StartTime);
 
             // An argv longer than the buffer is read whole.
-            Assert.Equal(ProcessTable.ParseCmdline(cmdline), ProcFs.ReadArgv(self, new byte[8]));
+            Assert.Equal(ProcFs.ParseCmdline(cmdline), ProcFs.ReadArgv(self, new byte[8]));
             Assert.Null(ProcFs.ReadArgv(int.MaxValue - 1, buffer));
             Assert.Null(ProcFs.ReadStat(int.MaxValue - 1, buffer));
         }
@@ -67,6 +67,27 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.Equal(d.SocketPath, sockets[inode]);
             Assert.True(ProcFs.FindSocketInode(Environment.ProcessId, sockets.ContainsKey, out var none));
             Assert.Equal(0UL, none);
+        }
+
+        [Fact]
+        public void Available_is_whether_proc_can_be_read_and_is_cached()
+        {
+            // Checked once (Lazy): the same answer on every call, and the answer System.IO gives.
+            Assert.Equal(OperatingSystem.IsLinux() && File.Exists("/proc/self/stat"), ProcFs.Available);
+            Assert.Equal(ProcFs.Available, ProcFs.Available);
+        }
+
+        [Fact]
+        public void No_file_in_src_but_ProcFs_names_a_proc_path()
+        {
+            // Issue 13: one /proc reader. A "/proc literal anywhere else in src/ is a second reader.
+            var src = Path.Combine(RepoPaths.Root, "src");
+            var readers = Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                .Where(f => File.ReadAllText(f).Contains("\"/proc", StringComparison.Ordinal))
+                .Select(f => Path.GetRelativePath(src, f).Replace(Path.DirectorySeparatorChar, '/'))
+                .ToList();
+            Assert.Equal(new[] { "Worktrunk.Core/Processes/ProcFs.cs" }, readers);
         }
     }
 }
