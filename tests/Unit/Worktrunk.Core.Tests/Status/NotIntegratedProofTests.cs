@@ -85,7 +85,7 @@ namespace Worktrunk.Core.Tests.Status
             // Main: the same change as sameasmain, a squash merge then reverted in part (the
             // merge then conflicts on z.txt, so the checker reaches patch-id), a squash merge, a
             // directory renamed with the branch's new file in it, a criss-cross merge.
-            sb.CommitFile(repo, "s.txt", "s changed alike\n");
+            sb.CommitFile(repo, "s.txt", "s changed alike\n", "main changes s as sameasmain does");
             sb.Git(repo, "merge", "-q", "--squash", "squashreverted");
             sb.Git(repo, "commit", "-q", "-m", "squash squashreverted");
             sb.CommitFile(repo, "r.txt", "r\n", "revert r");
@@ -93,7 +93,16 @@ namespace Worktrunk.Core.Tests.Status
             sb.Git(repo, "merge", "-q", "--squash", "squashed");
             sb.Git(repo, "commit", "-q", "-m", "squash squashed");
             sb.Git(repo, "mv", "old", "moved");
-            sb.CommitFile(repo, "moved/new.txt", "new in old\n", "rename old to moved");
+            sb.Git(repo, "commit", "-q", "-m", "rename old to moved");
+
+            // The branch's new file reaches main's renamed directory in a merge's own resolution
+            // (no commit of base..main carries it): only the proof's directory rule stays out.
+            var baseTree = sb.Git(repo, "rev-parse", baseSha + "^{tree}").Trim();
+            var side = sb.Git(repo, "commit-tree", baseTree, "-p", baseSha, "-m", "side").Trim();
+            sb.Git(repo, "merge", "-q", "--no-ff", "--no-commit", side);
+            sb.WriteFile(repo, "moved/new.txt", "new in old\n");
+            sb.Git(repo, "add", "-A");
+            sb.Git(repo, "commit", "-q", "-m", "merge side, with the new file");
             var c1 = sb.Git(repo, "rev-parse", "crisscross").Trim();
             var m1 = sb.Git(repo, "rev-parse", "HEAD").Trim();
             sb.Git(repo, "merge", "-q", "--no-ff", "-m", "main takes c1", c1);
