@@ -30,7 +30,9 @@ namespace Worktrunk.Status
     /// Processes: one `git diff-tree -r -z --raw --no-renames --stdin` for all tips and the
     /// target (a line `&lt;tip&gt; &lt;base&gt;` per tip, `&lt;base&gt; &lt;target&gt;` per distinct base: diff-tree
     /// prints the first oid of a line as a header, then the differences, and nothing for a pair
-    /// without differences), and one `git log --no-renames --raw -z B..M` per distinct base.
+    /// without differences), and one `git log --no-renames --raw -z B..M` per distinct base
+    /// some branch still has a candidate path against after the diff (usually one: agent
+    /// branches mostly fork from the same commit).
     /// </summary>
     internal static class NotIntegratedProof
     {
@@ -80,6 +82,19 @@ namespace Worktrunk.Status
 
             foreach (var b in distinct)
             {
+                // The log only for a base some branch has a candidate path against (a squash-merged branch's paths are main's changes too).
+                diffs.TryGetValue(b, out var againstBase);
+                var anyCandidate = false;
+                foreach (var pair in bases)
+                {
+                    anyCandidate |= string.Equals(pair.Value, b, StringComparison.OrdinalIgnoreCase) && diffs.TryGetValue(pair.Key, out var changes) && Proves(changes, againstBase ?? new List<RawEntry>(), new List<RawEntry>());
+                }
+
+                if (!anyCandidate)
+                {
+                    continue;
+                }
+
                 var log = git.Run(dir, GitAccess.ReadOnly, new[] { "log", "--no-show-signature", "--no-renames", "--no-ext-diff", "--raw", "-z", "--no-abbrev", "--format=", "--end-of-options", b + ".." + target, "--" });
                 var targetCommits = log.Succeeded ? ParseRaw(log.Stdout, 0, log.Stdout.Length) : null;
                 if (targetCommits == null)
