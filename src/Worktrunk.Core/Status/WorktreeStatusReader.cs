@@ -96,7 +96,20 @@ namespace Worktrunk.Status
                     {
                         try
                         {
-                            proven = NotIntegratedProof.Prove(git, plan.RunDirectory, target, bases);
+                            var found = NotIntegratedProof.Prove(git, plan.RunDirectory, target, bases);
+                            proven = found;
+
+                            // The branches it could not prove: their merges now, while the statuses run, not after them.
+                            var rest = new Dictionary<string, MergeOutcome>(StringComparer.OrdinalIgnoreCase);
+                            foreach (var tip in bases.Keys)
+                            {
+                                if (!found.Contains(tip))
+                                {
+                                    rest[tip] = MergeOne(git, plan.RunDirectory, target, tip);
+                                }
+                            }
+
+                            merges = rest;
                         }
                         catch (Exception e)
                         {
@@ -325,8 +338,7 @@ namespace Worktrunk.Status
                         }
                         else
                         {
-                            var r = git.Run(plan.RunDirectory, GitAccess.ReadOnly, new[] { "merge-tree", "--write-tree", "--end-of-options", sha, tip });
-                            merge = new MergeOutcome(r.ExitCode == 0, r.ExitCode == 0 ? r.Stdout.Split('\n')[0].Trim() : null);
+                            merge = MergeOne(git, plan.RunDirectory, sha, tip);
                         }
 
                         if (PrefilterProvesNotIntegrated(merge, plan.TargetTree))
@@ -412,6 +424,13 @@ namespace Worktrunk.Status
             }
 
             return plan.BranchTrees.ContainsKey(tip) ? WtIntegrationLevel.MergeAddsNothing : (WtIntegrationLevel?)null;
+        }
+
+        /// <summary>One `git merge-tree --write-tree` of <paramref name="tip"/> into <paramref name="target"/>: clean (exit 0) with its tree, else not clean.</summary>
+        private static MergeOutcome MergeOne(GitRunner git, string dir, string target, string tip)
+        {
+            var r = git.Run(dir, GitAccess.ReadOnly, new[] { "merge-tree", "--write-tree", "--end-of-options", target, tip });
+            return new MergeOutcome(r.ExitCode == 0, r.ExitCode == 0 ? r.Stdout.Split('\n')[0].Trim() : null);
         }
 
         private static void Set(WorktreeStatus status, WtIntegrationLevel level)
