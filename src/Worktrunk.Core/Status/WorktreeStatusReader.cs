@@ -30,7 +30,8 @@ namespace Worktrunk.Status
     /// worktree); integration cheapest first with the
     /// shortcuts the counts allow (same commit: no process; ahead 0: an ancestor, no process),
     /// and for the rest one `git merge-tree --write-tree --stdin` for all branches (git 2.40+;
-    /// else one merge-tree per branch) whose clean result that differs from the target's tree
+    /// before that, <see cref="NotIntegratedProof"/> from the walk's merge bases with one
+    /// diff-tree --stdin, and one merge-tree per branch it cannot prove) whose clean result that differs from the target's tree
     /// proves "not integrated" at every level (see <see cref="PrefilterProvesNotIntegrated"/>);
     /// any other answer runs the removal's checker itself, so the reason is the one the removal
     /// would give.
@@ -72,9 +73,54 @@ namespace Worktrunk.Status
 
             // The merge pre-filter for every branch that needs it, one process, while the statuses run.
             Dictionary<string, MergeOutcome>? merges = null;
+            HashSet<string>? proven = null;
             Exception? mergeFailure = null;
             Thread? mergeThread = null;
-            if (plan.Batched && plan.FastTarget != null)
+            if (!plan.Batched && plan.FastTarget != null && plan.MergeBases != null && plan.AheadBehindByTip != null)
+            {
+                // No merge-tree --stdin before git 2.40: prove "not integrated" for all branches at once instead of a merge each.
+                var bases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var w in worktrees)
+                {
+                    var sha = plan.BranchTip(w);
+                    if (sha != null && NeedsIntegration(w) && plan.AheadBehindByTip.TryGetValue(sha, out var ab) && ab.Ahead > 0 && plan.MergeBases.TryGetValue(sha, out var mergeBase))
+                    {
+                        bases[sha] = mergeBase;
+                    }
+                }
+
+                if (bases.Count > 0)
+                {
+                    var target = plan.FastTarget.Value.Sha;
+                    mergeThread = new Thread(() =>
+                    {
+                        try
+                        {
+                            var found = NotIntegratedProof.Prove(git, plan.RunDirectory, target, bases);
+                            proven = found;
+
+                            // The branches it could not prove: their merges now, while the statuses run, not after them.
+                            var rest = new Dictionary<string, MergeOutcome>(StringComparer.OrdinalIgnoreCase);
+                            foreach (var tip in bases.Keys)
+                            {
+                                if (!found.Contains(tip))
+                                {
+                                    rest[tip] = MergeOne(git, plan.RunDirectory, target, tip);
+                                }
+                            }
+
+                            merges = rest;
+                        }
+                        catch (Exception e)
+                        {
+                            mergeFailure = e;
+                        }
+                    })
+                    { IsBackground = true, Name = "Worktrunk status: not-integrated proof" };
+                    mergeThread.Start();
+                }
+            }
+            else if (plan.Batched && plan.FastTarget != null)
             {
                 var candidates = new List<string>();
                 foreach (var w in worktrees)
@@ -122,7 +168,7 @@ namespace Worktrunk.Status
                 throw stopped;
             }
 
-            Bounded.Run(worktrees.Count, MaxConcurrency, git.Cancellation, i => Integrate(worktrees[i], statuses[i], plan, merges, git));
+            Bounded.Run(worktrees.Count, MaxConcurrency, git.Cancellation, i => Integrate(worktrees[i], statuses[i], plan, merges, proven, git));
             if (progress)
             {
                 git.Sink.Progress(ProgressActivity, "Reading worktree status", "done", 100, true);
@@ -250,7 +296,7 @@ namespace Worktrunk.Status
         }
 
         /// <summary>IsIntegrated, IntegrationReason, IntegrationTarget of one worktree.</summary>
-        private static void Integrate(WtWorktree w, WorktreeStatus status, Plan plan, Dictionary<string, MergeOutcome>? merges, GitRunner git)
+        private static void Integrate(WtWorktree w, WorktreeStatus status, Plan plan, Dictionary<string, MergeOutcome>? merges, HashSet<string>? proven, GitRunner git)
         {
             var tip = plan.BranchTip(w);
             // The default branch itself (checked out in a linked worktree) is what others integrate into, not a candidate.
@@ -277,6 +323,12 @@ namespace Worktrunk.Status
                         return;
                     }
 
+                    if (proven != null && status.Ahead > 0 && proven.Contains(tip))
+                    {
+                        status.IsIntegrated = false;
+                        return;
+                    }
+
                     if (status.Ahead != null && plan.TargetTree != null)
                     {
                         MergeOutcome? merge = null;
@@ -286,8 +338,7 @@ namespace Worktrunk.Status
                         }
                         else
                         {
-                            var r = git.Run(plan.RunDirectory, GitAccess.ReadOnly, new[] { "merge-tree", "--write-tree", "--end-of-options", sha, tip });
-                            merge = new MergeOutcome(r.ExitCode == 0, r.ExitCode == 0 ? r.Stdout.Split('\n')[0].Trim() : null);
+                            merge = MergeOne(git, plan.RunDirectory, sha, tip);
                         }
 
                         if (PrefilterProvesNotIntegrated(merge, plan.TargetTree))
@@ -375,6 +426,13 @@ namespace Worktrunk.Status
             return plan.BranchTrees.ContainsKey(tip) ? WtIntegrationLevel.MergeAddsNothing : (WtIntegrationLevel?)null;
         }
 
+        /// <summary>One `git merge-tree --write-tree` of <paramref name="tip"/> into <paramref name="target"/>: clean (exit 0) with its tree, else not clean.</summary>
+        private static MergeOutcome MergeOne(GitRunner git, string dir, string target, string tip)
+        {
+            var r = git.Run(dir, GitAccess.ReadOnly, new[] { "merge-tree", "--write-tree", "--end-of-options", target, tip });
+            return new MergeOutcome(r.ExitCode == 0, r.ExitCode == 0 ? r.Stdout.Split('\n')[0].Trim() : null);
+        }
+
         private static void Set(WorktreeStatus status, WtIntegrationLevel level)
         {
             status.IsIntegrated = true;
@@ -460,6 +518,9 @@ namespace Worktrunk.Status
             /// <summary>Ahead/behind by commit for the tips for-each-ref did not count (detached heads; every tip on a git before 2.41); null when not counted in a batch.</summary>
             internal Dictionary<string, (int Ahead, int Behind)>? AheadBehindByTip { get; private set; }
 
+            /// <summary>Each walked tip's one merge base with <see cref="BaseSha"/> (tips with several are absent); null when not walked.</summary>
+            internal Dictionary<string, string>? MergeBases { get; private set; }
+
             /// <summary>The tree of each branch tip read (by tip).</summary>
             internal Dictionary<string, string> BranchTrees { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
@@ -539,7 +600,8 @@ namespace Worktrunk.Status
 
                 if (rest.Count > 1)
                 {
-                    plan.AheadBehindByTip = AheadBehindBatch.Count(git, plan.RunDirectory, plan.BaseSha, rest);
+                    plan.AheadBehindByTip = AheadBehindBatch.Count(git, plan.RunDirectory, plan.BaseSha, rest, out var mergeBases);
+                    plan.MergeBases = mergeBases;
                 }
 
                 return plan;
