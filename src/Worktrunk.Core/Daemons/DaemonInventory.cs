@@ -60,11 +60,40 @@ namespace Worktrunk.Daemons
                 listings = new FileWorktreeListings(listings, scope?.CommonDir, listOtherRepositories);
             }
 
+            // By socket path first (one thread: the listings and the filesystem cache are shared);
+            // then what each daemon not called Live watches, read from /proc on two threads (pure
+            // reads, each followed by its own identity check); then the verdicts, in order.
             var fs = new CachingFileSystemView();
-            foreach (var d in found)
+            var bySocket = new List<DaemonVerdict>(found.Count);
+            var unsettled = new List<int>();
+            for (var i = 0; i < found.Count; i++)
             {
                 git.Cancellation.ThrowIfCancellationRequested();
-                result.Add(Classify(d, scope?.CommonDir, listings, fs));
+                var verdict = DaemonClassifier.Classify(found[i].SocketPath, scope?.CommonDir, fs, listings);
+                bySocket.Add(verdict);
+                if (verdict.State != WtDaemonState.Live)
+                {
+                    unsettled.Add(i);
+                }
+            }
+
+            var read = new List<(int Index, DaemonWatches? Watches)>(unsettled.Count);
+            DaemonDiscovery.ForChunks(unsettled, unsettled.Count >= 16, (chunk, into) =>
+            {
+                foreach (var i in chunk)
+                {
+                    into.Add((i, ReadWatches(found[i])));
+                }
+            }, read);
+            var watches = new DaemonWatches?[found.Count];
+            foreach (var (index, w) in read)
+            {
+                watches[index] = w;
+            }
+
+            for (var i = 0; i < found.Count; i++)
+            {
+                result.Add(Finish(found[i], bySocket[i], watches[i], scope?.CommonDir, listings, fs));
             }
 
             return result;
@@ -106,25 +135,27 @@ namespace Worktrunk.Daemons
         {
             fs ??= RealFileSystemView.Instance;
             var verdict = DaemonClassifier.Classify(d.SocketPath, scopeCommonDir, fs, listings);
-            if (verdict.State != WtDaemonState.Live)
+            return Finish(d, verdict, verdict.State != WtDaemonState.Live ? (watchesOf ?? ReadWatches)(d) : null, scopeCommonDir, listings, fs);
+        }
+
+        /// <summary>The verdict by socket path, overruled by what the daemon watches where that was read (<see cref="Classify"/>), and the output object.</summary>
+        private static ClassifiedDaemon Finish(DiscoveredDaemon d, DaemonVerdict verdict, DaemonWatches? watches, string? scopeCommonDir, IWorktreeListings listings, IFileSystemView fs)
+        {
+            if (verdict.State != WtDaemonState.Live && watches.HasValue)
             {
-                var watches = (watchesOf ?? ReadWatches)(d);
-                if (watches.HasValue)
+                var commons = new List<string>(2);
+                if (scopeCommonDir != null)
                 {
-                    var commons = new List<string>(2);
-                    if (scopeCommonDir != null)
-                    {
-                        commons.Add(scopeCommonDir);
-                    }
-
-                    // The socket's own repository, when classification already listed it (a gone git dir's is only a lexical guess).
-                    if (verdict.State != WtDaemonState.OrphanedGitDirGone && verdict.CommonDir != null && !commons.Contains(verdict.CommonDir))
-                    {
-                        commons.Add(verdict.CommonDir);
-                    }
-
-                    verdict = DaemonClassifier.ClassifyByWatches(watches.Value, commons, fs, listings, FileIdentity.Of) ?? verdict;
+                    commons.Add(scopeCommonDir);
                 }
+
+                // The socket's own repository, when classification already listed it (a gone git dir's is only a lexical guess).
+                if (verdict.State != WtDaemonState.OrphanedGitDirGone && verdict.CommonDir != null && !commons.Contains(verdict.CommonDir))
+                {
+                    commons.Add(verdict.CommonDir);
+                }
+
+                verdict = DaemonClassifier.ClassifyByWatches(watches.Value, commons, fs, listings, FileIdentity.Of) ?? verdict;
             }
 
             return new ClassifiedDaemon(verdict, new WtFsmonitorDaemon(
