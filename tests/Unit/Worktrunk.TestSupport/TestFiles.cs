@@ -26,7 +26,21 @@ namespace Worktrunk.TestSupport
                     }
                 }
 
-                Directory.Delete(path, true);
+                // A background `rm -rf` a removal started may still be deleting inside the trash: the
+                // recursive delete then meets entries vanishing under it (or a folder not yet empty)
+                // and throws. Try again, briefly, so no skeleton of the tree is left behind.
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        Directory.Delete(path, true);
+                        return;
+                    }
+                    catch (Exception) when (attempt < 20 && Directory.Exists(path))
+                    {
+                        System.Threading.Thread.Sleep(50);
+                    }
+                }
             }
             catch (Exception)
             {
