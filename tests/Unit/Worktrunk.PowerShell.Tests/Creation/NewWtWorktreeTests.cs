@@ -16,14 +16,7 @@ namespace Worktrunk.PowerShell.Tests.Creation
 
         private static ErrorRecord RefusedUnchanged(GitSandbox sb, PowerShellSession ps, string script, string errorId, params object[] args)
         {
-            var before = RepoSnapshot.Take(sb);
-            var r = ps.Invoke(script, args);
-            Assert.Null(r.Terminating);
-            Assert.Empty(r.Output);
-            var error = Assert.Single(r.Errors);
-            Assert.Equal(errorId + Suffix, error.FullyQualifiedErrorId);
-            before.AssertUnchanged(sb);
-            return error;
+            return Refusals.Unchanged(sb, ps, script, errorId + Suffix, args);
         }
 
         private static string Sha(string dir, string rev) => GitSandbox.TryGit(dir, "rev-parse", "--verify", "--quiet", rev).Stdout.Trim();
