@@ -40,9 +40,7 @@ namespace Worktrunk.PowerShell.Completion
                         continue;
                     }
 
-                    var name = f[0];
-                    var text = name.IndexOfAny(new[] { ' ', '\'', '$', '`', '(', ')', '{', '}', ';', ',', '@', '#' }) >= 0 ? "'" + name.Replace("'", "''") + "'" : name;
-                    results.Add(new CompletionResult(text, name, CompletionResultType.ParameterValue, f[2]));
+                    results.Add(CompletionRepository.RefResult(f[0], f[2]));
                 }
             }
             catch (WorktrunkException)

@@ -33,5 +33,18 @@ namespace Worktrunk.PowerShell.Completion
             var git = new GitRunner(NullSink.Instance, default, TimeSpan.FromSeconds(5));
             return (RepositoryLocator.Locate(location!, git), git);
         }
+
+        /// <summary>
+        /// A completion of a ref name: single-quoted (quotes doubled) when PowerShell would read any
+        /// of its characters as syntax (a space, a quote, $, `, brackets, ;, a comma, @ that
+        /// splats, # that starts a comment), else as it is.
+        /// </summary>
+        internal static CompletionResult RefResult(string name, string toolTip)
+        {
+            var text = name.IndexOfAny(Special) >= 0 ? "'" + name.Replace("'", "''") + "'" : name;
+            return new CompletionResult(text, name, CompletionResultType.ParameterValue, toolTip);
+        }
+
+        private static readonly char[] Special = { ' ', '\'', '$', '`', '(', ')', '{', '}', ';', ',', '@', '#' };
     }
 }

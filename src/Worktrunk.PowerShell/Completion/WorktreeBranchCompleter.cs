@@ -35,8 +35,7 @@ namespace Worktrunk.PowerShell.Completion
                 {
                     if (w.Branch != null && pattern.IsMatch(w.Branch))
                     {
-                        var text = w.Branch.IndexOfAny(new[] { ' ', '\'', '$', '`', '(', ')', '{', '}', ';', ',' }) >= 0 ? "'" + w.Branch.Replace("'", "''") + "'" : w.Branch;
-                        results.Add(new CompletionResult(text, w.Branch, CompletionResultType.ParameterValue, w.Path));
+                        results.Add(CompletionRepository.RefResult(w.Branch, w.Path));
                     }
                 }
             }

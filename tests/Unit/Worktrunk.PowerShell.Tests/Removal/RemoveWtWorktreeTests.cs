@@ -297,6 +297,24 @@ namespace Worktrunk.PowerShell.Tests.Removal
         }
 
         [Fact]
+        public void A_branch_PowerShell_would_read_as_a_comment_or_a_splat_completes_quoted_and_the_completion_binds()
+        {
+            using var sb = GitSandbox.Create();
+            sb.AddWorktree("#hash", "wt-hash");
+            sb.AddWorktree("@at", "wt-at");
+            using var ps = new PowerShellSession(sb.RepoPath);
+            // Typed bare, # would start a comment and @ a splat: the completions are quoted.
+            var all = ps.Invoke("(TabExpansion2 -inputScript 'Remove-WtWorktree -Branch ' -cursorColumn 26).CompletionMatches.CompletionText").Output.Select(o => o?.ToString()).ToList();
+            Assert.Contains("'#hash'", all);
+            Assert.Contains("'@at'", all);
+            Assert.DoesNotContain("#hash", all);
+
+            // What the completion inserts is the branch itself once PowerShell parses it.
+            var bound = ps.Invoke("(Get-WtWorktree -Branch '#hash').Branch; (Get-WtWorktree -Branch '@at').Branch");
+            Assert.Equal(new[] { "#hash", "@at" }, bound.Output.Select(o => o.ToString()));
+        }
+
+        [Fact]
         public void Every_refusal_in_one_pipeline_gets_its_own_error_and_the_valid_ones_proceed()
         {
             using var sb = GitSandbox.Create();
