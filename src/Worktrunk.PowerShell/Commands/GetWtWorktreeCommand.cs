@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Threading;
 using Worktrunk.Diagnostics;
 using Worktrunk.Operations;
 using Worktrunk.PowerShell.Completion;
@@ -17,6 +16,13 @@ namespace Worktrunk.PowerShell.Commands
     {
         private const string BranchSet = "Branch";
         private const string PathSet = "Path";
+
+        /// <summary>
+        /// With -Status each worktree is written with this type name first, so the default table
+        /// shows the status column (module/Worktrunk.Worktree.format.ps1xml); the object is the
+        /// same WtWorktree.
+        /// </summary>
+        private const string StatusTypeName = "Worktrunk.WtWorktree#Status";
 
         private readonly List<string> _paths = new List<string>();
 
@@ -88,51 +94,12 @@ namespace Worktrunk.PowerShell.Commands
 
             try
             {
-                IOperationHost host = new CmdletHost(this);
-                WorktreeListing.Run(request, Git, Status ? new StatusViewHost(host) : host);
+                WorktreeListing.Run(request, Git, new CmdletHost(this, Status ? StatusTypeName : null));
             }
             catch (WorktrunkException e)
             {
                 ThrowTerminating(e);
             }
-        }
-
-        /// <summary>
-        /// Writes each worktree with the type name Worktrunk.WtWorktree#Status first, so the
-        /// default table shows the status column (module/Worktrunk.Worktree.format.ps1xml); the
-        /// object is the same WtWorktree.
-        /// </summary>
-        private sealed class StatusViewHost : IOperationHost
-        {
-            internal const string TypeName = "Worktrunk.WtWorktree#Status";
-
-            private readonly IOperationHost _inner;
-
-            internal StatusViewHost(IOperationHost inner)
-            {
-                _inner = inner;
-            }
-
-            public IDiagnosticSink Sink => _inner.Sink;
-
-            public CancellationToken Cancellation => _inner.Cancellation;
-
-            public bool IsWhatIf => _inner.IsWhatIf;
-
-            public string? CurrentLocation => _inner.CurrentLocation;
-
-            public bool ShouldProcess(string target, string action) => _inner.ShouldProcess(target, action);
-
-            public void SetLocation(string directory) => _inner.SetLocation(directory);
-
-            public void Output(object item)
-            {
-                var o = PSObject.AsPSObject(item);
-                o.TypeNames.Insert(0, TypeName);
-                _inner.Output(o);
-            }
-
-            public void Error(WorktrunkException error, object? target) => _inner.Error(error, target);
         }
     }
 }

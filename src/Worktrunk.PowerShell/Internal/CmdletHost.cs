@@ -16,10 +16,14 @@ namespace Worktrunk.PowerShell.Internal
     internal sealed class CmdletHost : IOperationHost
     {
         private readonly WorktrunkCmdlet _cmdlet;
+        private readonly string? _viewTypeName;
 
-        internal CmdletHost(WorktrunkCmdlet cmdlet)
+        /// <param name="cmdlet">The cmdlet running the operation.</param>
+        /// <param name="viewTypeName">A type name put first on every output object, so the format file picks another view for it (Get-WtWorktree -Status: Worktrunk.WtWorktree#Status); null writes objects as they are.</param>
+        internal CmdletHost(WorktrunkCmdlet cmdlet, string? viewTypeName = null)
         {
             _cmdlet = cmdlet;
+            _viewTypeName = viewTypeName;
         }
 
         public IDiagnosticSink Sink => _cmdlet.Sink;
@@ -68,7 +72,15 @@ namespace Worktrunk.PowerShell.Internal
         public void Output(object item)
         {
             _cmdlet.Sink.Drain();
-            _cmdlet.WriteObject(item);
+            if (_viewTypeName == null)
+            {
+                _cmdlet.WriteObject(item);
+                return;
+            }
+
+            var o = PSObject.AsPSObject(item);
+            o.TypeNames.Insert(0, _viewTypeName);
+            _cmdlet.WriteObject(o);
         }
 
         public void Error(WorktrunkException error, object? target) => _cmdlet.WriteWorktrunkError(error, target);
