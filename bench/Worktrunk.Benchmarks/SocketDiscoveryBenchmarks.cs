@@ -23,9 +23,10 @@ namespace Worktrunk.Benchmarks
     /// <item>a table of Worktrunk's time at 10, 100 and 1,000 daemons (1,000 other processes) and
     /// at 200 and 2,000 other processes (100 daemons), common case and fallback.</item>
     /// </list>
-    /// Worktrunk's side is DaemonInventory.Take (discovery, then classification with the inotify
-    /// watches read for every daemon the socket path does not call Live); the reference classifies
-    /// by socket path only. Both use the same worktree listing, fetched once, so the ratio measures
+    /// Worktrunk's side is what Get-WtOrphanDaemon's default view runs, DaemonInventory.TakeWanted
+    /// (every listening socket classified by its path; only those that can be orphans asked who
+    /// listens, then classified with the inotify watches read); the reference finds every daemon
+    /// and classifies by socket path only. Both use the same worktree listing, fetched once, so the ratio measures
     /// discovery. Daemons: git 2.55's real daemon where RealGit finds one (as many as the machine's
     /// inotify budget allows: `--socket-discovery-real`), else, and for the scale rows, a minimal
     /// native stand-in (native/tiny-fsmonitor-daemon.c, compiled here with `cc`): argv exactly
@@ -272,6 +273,7 @@ namespace Worktrunk.Benchmarks
             var pids = DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs).Select(d => d.Pid).ToList();
             var buffer = new byte[4096];
             var discovered = DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs).Where(d => d.SocketPath != null && d.SocketPath.StartsWith(scene.Root, StringComparison.Ordinal)).ToList();
+            var orphans = discovered.Where(d => !scene.IsLive(d)).ToList();
             foreach (var (name, action) in new (string, Action)[]
             {
                 ("ask", () => sockets.ForEach(p => { SocketPeers.Ask(p, out _, out var fd); if (fd >= 0) { Interop.Libc.close(fd); } })),
@@ -293,10 +295,14 @@ namespace Worktrunk.Benchmarks
                     }
                 })),
                 ("classify only (take of the discovered list)", () => scene.ClassifyOnly(discovered)),
+                ("classify only, 1 thread", () => { DaemonDiscovery.ScanInParallel = false; scene.ClassifyOnly(discovered); DaemonDiscovery.ScanInParallel = true; }),
+                ("  of which by socket path, 1 thread", () => scene.BySocketOnly(discovered)),
+                ("  of which inotify descriptor walks of the orphans, 1 thread", () => orphans.ForEach(d => ProcFs.FindInotifyDescriptor(d.Pid))),
                 ("discover", () => DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs)),
                 ("discover, 1 thread", () => { DaemonDiscovery.ScanInParallel = false; DaemonDiscovery.Discover(NullSink.Instance, DiscoveryMethod.ProcFs); DaemonDiscovery.ScanInParallel = true; }),
                 ("take, 1 thread", () => { DaemonDiscovery.ScanInParallel = false; scene.Worktrunk(); DaemonDiscovery.ScanInParallel = true; }),
                 ("take", () => scene.Worktrunk()),
+                ("take every daemon, live ones too (-IncludeLive)", () => scene.WorktrunkAll()),
                 ("net/unix", () => ProcNetUnix.ReadListeningFsmonitorSockets()),
             })
             {
@@ -529,13 +535,17 @@ namespace Worktrunk.Benchmarks
                 }
             }
 
-            /// <summary>Worktrunk: discovery from the sockets (scan only for what they cannot attribute), then classification, as Get-WtOrphanDaemon does.</summary>
+            /// <summary>
+            /// Worktrunk: what Get-WtOrphanDaemon's default view runs (DaemonInventory.TakeWanted):
+            /// every listening socket classified by its path, only the possible orphans asked who
+            /// listens (scan only for what that cannot attribute), then their classification.
+            /// </summary>
             internal int Worktrunk()
             {
                 var orphans = 0;
-                foreach (var d in DaemonInventory.Take(_location, _git, false, DiscoveryMethod.ProcFs, null, _listings))
+                foreach (var c in DaemonInventory.TakeWanted(_location, _git, _listings, (v, _) => DaemonClassifier.InDefaultView(v, _location.CommonDir), out _, DiscoveryMethod.ProcFs))
                 {
-                    if (_mine.Contains(d.ProcessId) && DaemonInventory.InSweepScope(d, _location.CommonDir))
+                    if (_mine.Contains(c.Daemon.ProcessId) && DaemonInventory.InSweepScope(c.Daemon, _location.CommonDir))
                     {
                         orphans++;
                     }
@@ -544,9 +554,29 @@ namespace Worktrunk.Benchmarks
                 return orphans;
             }
 
+            /// <summary>Every daemon, live ones too (Get-WtOrphanDaemon -IncludeLive; profile).</summary>
+            internal int WorktrunkAll() => DaemonInventory.Take(_location, _git, false, DiscoveryMethod.ProcFs, null, _listings).Count;
+
             /// <summary>Classification alone (profile): DaemonInventory.Take of an already discovered list.</summary>
             internal int ClassifyOnly(IReadOnlyList<DiscoveredDaemon> discovered) =>
                 DaemonInventory.Take(_location, _git, false, DiscoveryMethod.ProcFs, discovered, _listings).Count;
+
+            /// <summary>Classification by socket path alone, one thread (profile).</summary>
+            internal int BySocketOnly(IReadOnlyList<DiscoveredDaemon> discovered)
+            {
+                var fs = new CachingFileSystemView();
+                var live = 0;
+                foreach (var d in discovered)
+                {
+                    live += DaemonClassifier.Classify(d.SocketPath, _location.CommonDir, fs, _listings).State == WtDaemonState.Live ? 1 : 0;
+                }
+
+                return live;
+            }
+
+            /// <summary>Whether the socket path alone calls the daemon Live (profile).</summary>
+            internal bool IsLive(DiscoveredDaemon d) =>
+                DaemonClassifier.Classify(d.SocketPath, _location.CommonDir, new CachingFileSystemView(), _listings).State == WtDaemonState.Live;
 
             /// <summary>How many full process scans one Worktrunk call runs (0 in the common case, 1 with the fallback).</summary>
             internal int ScansPerCall()

@@ -73,6 +73,7 @@ namespace Worktrunk.Daemons
     /// <summary>What `git worktree list` said about one repository, or why it could not be asked.</summary>
     internal sealed class WorktreeListing
     {
+        private readonly object _gate = new object();
         private LiveSet? _live;
         private IFileSystemView? _liveFs;
 
@@ -95,6 +96,7 @@ namespace Worktrunk.Daemons
 
         internal static WorktreeListing Failed(string commonDir, string reason) => new WorktreeListing(commonDir, null, reason);
 
+        /// <summary>The live set as seen through <paramref name="fs"/>, built once per view; null when unknowable. Thread-safe (a second caller waits for the first build).</summary>
         internal LiveSet? LiveSetFor(IFileSystemView fs)
         {
             if (Entries == null)
@@ -102,13 +104,16 @@ namespace Worktrunk.Daemons
                 return null;
             }
 
-            if (_live == null || !ReferenceEquals(_liveFs, fs))
+            lock (_gate)
             {
-                _live = LiveSet.Build(Entries, fs);
-                _liveFs = fs;
-            }
+                if (_live == null || !ReferenceEquals(_liveFs, fs))
+                {
+                    _live = LiveSet.Build(Entries, fs);
+                    _liveFs = fs;
+                }
 
-            return _live;
+                return _live;
+            }
         }
     }
 
@@ -118,9 +123,13 @@ namespace Worktrunk.Daemons
         WorktreeListing For(string canonicalCommonDir);
     }
 
-    /// <summary>The canonical git dirs of a repository's worktrees, sorted by what they protect.</summary>
+    /// <summary>
+    /// The canonical git dirs of a repository's worktrees, sorted by what they protect. Read-only
+    /// once built; its two lookup maps are built on first use, under a lock (classification runs on two threads).
+    /// </summary>
     internal sealed class LiveSet
     {
+        private readonly object _gate = new object();
         private readonly List<KeyValuePair<string, string>> _liveCanonicalPaths = new List<KeyValuePair<string, string>>();
         private Dictionary<string, string>? _bySocketHash;
         private Dictionary<FileIdentity, KeyValuePair<string, string>>? _byRoot;
@@ -143,19 +152,22 @@ namespace Worktrunk.Daemons
         {
             get
             {
-                if (_bySocketHash == null)
+                lock (_gate)
                 {
-                    var map = new Dictionary<string, string>(StringComparer.Ordinal);
-                    foreach (var p in _liveCanonicalPaths)
-                    {
-                        map[Sha1Hex(p.Key)] = p.Value;
-                    }
-
-                    _bySocketHash = map;
+                    return _bySocketHash ??= BuildBySocketHash();
                 }
-
-                return _bySocketHash;
             }
+        }
+
+        private Dictionary<string, string> BuildBySocketHash()
+        {
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in _liveCanonicalPaths)
+            {
+                map[Sha1Hex(p.Key)] = p.Value;
+            }
+
+            return map;
         }
 
         /// <summary>
@@ -165,22 +177,28 @@ namespace Worktrunk.Daemons
         /// </summary>
         internal bool TryFindByRoot(FileIdentity root, Func<string, FileIdentity?> idOf, out string worktreePath, out string gitDir)
         {
-            if (_byRoot == null)
+            Dictionary<FileIdentity, KeyValuePair<string, string>> byRoot;
+            lock (_gate)
             {
-                var map = new Dictionary<FileIdentity, KeyValuePair<string, string>>();
-                foreach (var live in Live)
+                if (_byRoot == null)
                 {
-                    var id = idOf(live.Value);
-                    if (id.HasValue && !map.ContainsKey(id.Value))
+                    var map = new Dictionary<FileIdentity, KeyValuePair<string, string>>();
+                    foreach (var live in Live)
                     {
-                        map[id.Value] = new KeyValuePair<string, string>(live.Value, live.Key);
+                        var id = idOf(live.Value);
+                        if (id.HasValue && !map.ContainsKey(id.Value))
+                        {
+                            map[id.Value] = new KeyValuePair<string, string>(live.Value, live.Key);
+                        }
                     }
+
+                    _byRoot = map;
                 }
 
-                _byRoot = map;
+                byRoot = _byRoot;
             }
 
-            if (_byRoot.TryGetValue(root, out var hit))
+            if (byRoot.TryGetValue(root, out var hit))
             {
                 worktreePath = hit.Key;
                 gitDir = hit.Value;

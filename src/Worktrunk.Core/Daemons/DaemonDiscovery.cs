@@ -20,7 +20,11 @@
 // common case no other process is read at all, so the cost follows the number of daemons, not of
 // processes. What SO_PEERCRED names is the process that called listen(): git's daemon listens
 // itself and never hands the socket on; a process that did so and closed its own copy would still
-// be named (residual; it has the daemon's argv and listened on that very path).
+// be named (residual; it has the daemon's argv and listened on that very path). A caller's socket
+// filter leaves sockets out before anything is asked: the sweep and Get-WtOrphanDaemon's default
+// view ask only the sockets whose path verdict can make their daemon an orphan in view
+// (DaemonInventory.TakeWanted), a removal only its own worktree's socket (DaemonStopper), so a
+// healthy daemon is not connected to by them at all.
 // Linux fallback, only for the sockets not attributed that way (its path gone: the kernel keeps
 // the bound path after the directory is deleted; a full backlog; a listener that is not a daemon
 // or cannot be read; a path that now reaches another socket): /proc/<pid>/cmdline of every
@@ -65,7 +69,10 @@ namespace Worktrunk.Daemons
         /// <summary>
         /// Finds the daemons. Best effort: a tool that fails means no daemons from it, reported as a
         /// warning. <paramref name="socketFilter"/> (Linux /proc only): only sockets whose bound path
-        /// it accepts are considered (tests scope discovery to their own directories); null for all.
+        /// it accepts are considered: the others are neither asked who listens on them nor scanned
+        /// for, so their daemons are never connected to (tests scope discovery to their own
+        /// directories; DaemonInventory asks only the sockets whose path verdict can put a daemon in
+        /// the caller's view). It may be called on two threads at once, once per path; null for all.
         /// </summary>
         internal static List<DiscoveredDaemon> Discover(IDiagnosticSink sink, DiscoveryMethod method = DiscoveryMethod.Auto, CancellationToken cancellation = default, Func<string, bool>? socketFilter = null)
         {
@@ -169,19 +176,6 @@ namespace Worktrunk.Daemons
             try
             {
                 sockets = ProcNetUnix.ReadListeningFsmonitorSockets();
-                if (socketFilter != null)
-                {
-                    var kept = new Dictionary<ulong, string>();
-                    foreach (var s in sockets)
-                    {
-                        if (socketFilter(s.Value))
-                        {
-                            kept[s.Key] = s.Value;
-                        }
-                    }
-
-                    sockets = kept;
-                }
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -199,7 +193,7 @@ namespace Worktrunk.Daemons
             if (sockets != null)
             {
                 // The common case: every socket names its listener, and no other process is read.
-                var unattributed = AttributeBySocket(sockets, found, foundPids, cancellation);
+                var unattributed = AttributeBySocket(sockets, socketFilter, found, foundPids, cancellation);
                 if (unattributed.Count == 0)
                 {
                     return found;
@@ -261,7 +255,7 @@ namespace Worktrunk.Daemons
         /// could not attribute that way: a path that is gone or reaches another socket, a full
         /// backlog, a listener that is not a daemon or cannot be read.
         /// </summary>
-        private static Dictionary<ulong, string> AttributeBySocket(Dictionary<ulong, string> sockets, List<DiscoveredDaemon> found, HashSet<int> foundPids, CancellationToken cancellation)
+        private static Dictionary<ulong, string> AttributeBySocket(Dictionary<ulong, string> sockets, Func<string, bool>? socketFilter, List<DiscoveredDaemon> found, HashSet<int> foundPids, CancellationToken cancellation)
         {
             // Several listening sockets can carry one path (a stale one whose file was replaced); a
             // connection reaches only the socket whose file is there now.
@@ -277,23 +271,35 @@ namespace Worktrunk.Daemons
                 inodes.Add(s.Key);
             }
 
-            // Each path is asked and proven on its own (two threads for many: each is a few syscalls); results merge in path order.
+            // Each path is filtered, asked and proven on its own (two threads for many: each is a few
+            // syscalls); results merge in path order. A path the filter rejects is left out entirely.
             var paths = new List<KeyValuePair<string, List<ulong>>>(byPath);
-            var outcomes = new List<(KeyValuePair<string, List<ulong>> Entry, DiscoveredDaemon? Daemon, ulong Held)>(paths.Count);
+            var outcomes = new List<(KeyValuePair<string, List<ulong>> Entry, bool Wanted, DiscoveredDaemon? Daemon, ulong Held)>(paths.Count);
             ForChunks(paths, paths.Count >= 16, (chunk, into) =>
             {
                 var buffer = WorkBuffer();
                 foreach (var entry in chunk)
                 {
                     cancellation.ThrowIfCancellationRequested();
+                    if (socketFilter != null && !socketFilter(entry.Key))
+                    {
+                        into.Add((entry, false, null, 0));
+                        continue;
+                    }
+
                     var (daemon, held) = AskOne(entry.Key, entry.Value, sockets, buffer);
-                    into.Add((entry, daemon, held));
+                    into.Add((entry, true, daemon, held));
                 }
             }, outcomes);
 
             var unattributed = new Dictionary<ulong, string>();
-            foreach (var (entry, candidate, held) in outcomes)
+            foreach (var (entry, wanted, candidate, held) in outcomes)
             {
+                if (!wanted)
+                {
+                    continue;
+                }
+
                 // One process answering for two paths: the second goes to the scan, as before.
                 var daemon = candidate != null && foundPids.Add(candidate.Pid) ? candidate : null;
                 if (daemon != null)

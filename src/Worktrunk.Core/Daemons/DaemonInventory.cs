@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Threading;
 using Worktrunk.Git;
 using Worktrunk.IO;
 using Worktrunk.Processes;
@@ -60,41 +62,84 @@ namespace Worktrunk.Daemons
                 listings = new FileWorktreeListings(listings, scope?.CommonDir, listOtherRepositories);
             }
 
-            // By socket path first (one thread: the listings and the filesystem cache are shared);
-            // then what each daemon not called Live watches, read from /proc on two threads (pure
-            // reads, each followed by its own identity check); then the verdicts, in order.
-            var fs = new CachingFileSystemView();
-            var bySocket = new List<DaemonVerdict>(found.Count);
-            var unsettled = new List<int>();
-            for (var i = 0; i < found.Count; i++)
+            return ClassifyAll(found, scope, git, new CachingFileSystemView(), found.Count >= 16 ? new SerializedListings(listings) : listings, null);
+        }
+
+        /// <summary>
+        /// The daemons a caller that shows or reaps only some of them can want (the sweep: its
+        /// repository's orphans; Get-WtOrphanDaemon's default view), classified as
+        /// <see cref="TakeClassified"/> does. <paramref name="wanted"/> is the caller's own test of a
+        /// verdict and socket path; it must reject Live (neither view lists a live daemon). On Linux
+        /// with /proc every listening fsmonitor socket is first classified by its path alone, and
+        /// only the sockets whose path verdict is wanted are asked who listens on them: what a
+        /// daemon watches can only make it Live, so a daemon whose path verdict is not wanted can
+        /// never be wanted, and it is never connected to (a healthy daemon is not disturbed) or
+        /// read. Elsewhere every daemon is discovered and classified. The caller still tests each
+        /// returned verdict (the watches may have made it Live). <paramref name="examined"/>: how
+        /// many daemons were looked at (on Linux, one per listening fsmonitor socket, most of them
+        /// by their path alone).
+        /// </summary>
+        internal static List<ClassifiedDaemon> TakeWanted(
+            RepositoryLocation? scope,
+            GitRunner git,
+            IWorktreeListings listings,
+            Func<DaemonVerdict, string?, bool> wanted,
+            out int examined,
+            DiscoveryMethod method = DiscoveryMethod.Auto)
+        {
+            if ((method == DiscoveryMethod.Auto ? DaemonDiscovery.AutoMethod : method) != DiscoveryMethod.ProcFs)
             {
-                git.Cancellation.ThrowIfCancellationRequested();
-                var verdict = DaemonClassifier.Classify(found[i].SocketPath, scope?.CommonDir, fs, listings);
-                bySocket.Add(verdict);
-                if (verdict.State != WtDaemonState.Live)
-                {
-                    unsettled.Add(i);
-                }
+                var all = TakeClassified(scope, git, false, method, null, listings);
+                examined = all.Count;
+                return all;
             }
 
-            var read = new List<(int Index, DaemonWatches? Watches)>(unsettled.Count);
-            DaemonDiscovery.ForChunks(unsettled, unsettled.Count >= 16, (chunk, into) =>
+            // The filter runs on discovery's two threads: one concurrent filesystem cache, the
+            // listings one caller at a time; each path's verdict is kept for the classification after.
+            var fs = new CachingFileSystemView();
+            var shared = new SerializedListings(listings);
+            var byPath = new ConcurrentDictionary<string, DaemonVerdict>(StringComparer.Ordinal);
+            var looked = 0;
+            var found = DaemonDiscovery.Discover(git.Sink, DiscoveryMethod.ProcFs, git.Cancellation, path =>
+            {
+                Interlocked.Increment(ref looked);
+                var verdict = DaemonClassifier.Classify(path, scope?.CommonDir, fs, shared);
+                byPath[path] = verdict;
+                return verdict.State != WtDaemonState.Live && wanted(verdict, path);
+            });
+            examined = looked;
+            return found.Count == 0 ? new List<ClassifiedDaemon>() : ClassifyAll(found, scope, git, fs, shared, byPath);
+        }
+
+        /// <summary>
+        /// Each daemon by its socket path (or the verdict <paramref name="byPath"/> already holds for
+        /// it), then, when that does not say Live, by what it watches (read from /proc, followed by
+        /// its own identity check). Many daemons are classified on two threads: the filesystem
+        /// cache is concurrent and <paramref name="listings"/> must be safe to share (a
+        /// SerializedListings); the verdicts come back in discovery order.
+        /// </summary>
+        private static List<ClassifiedDaemon> ClassifyAll(IReadOnlyList<DiscoveredDaemon> found, RepositoryLocation? scope, GitRunner git, CachingFileSystemView fs, IWorktreeListings listings, IReadOnlyDictionary<string, DaemonVerdict>? byPath)
+        {
+            var result = new List<ClassifiedDaemon>(found.Count);
+            var indexes = new List<int>(found.Count);
+            for (var i = 0; i < found.Count; i++)
+            {
+                indexes.Add(i);
+            }
+
+            var cancellation = git.Cancellation;
+            DaemonDiscovery.ForChunks(indexes, found.Count >= 16, (chunk, into) =>
             {
                 foreach (var i in chunk)
                 {
-                    into.Add((i, ReadWatches(found[i])));
+                    cancellation.ThrowIfCancellationRequested();
+                    var d = found[i];
+                    var verdict = byPath != null && d.SocketPath != null && byPath.TryGetValue(d.SocketPath, out var known)
+                        ? known
+                        : DaemonClassifier.Classify(d.SocketPath, scope?.CommonDir, fs, listings);
+                    into.Add(Finish(d, verdict, verdict.State != WtDaemonState.Live ? ReadWatches(d) : null, scope?.CommonDir, listings, fs));
                 }
-            }, read);
-            var watches = new DaemonWatches?[found.Count];
-            foreach (var (index, w) in read)
-            {
-                watches[index] = w;
-            }
-
-            for (var i = 0; i < found.Count; i++)
-            {
-                result.Add(Finish(found[i], bySocket[i], watches[i], scope?.CommonDir, listings, fs));
-            }
+            }, result);
 
             return result;
         }
@@ -107,7 +152,10 @@ namespace Worktrunk.Daemons
         internal static List<WtFsmonitorDaemon> View(RepositoryLocation? scope, GitRunner git, bool includeLive)
         {
             var shown = new List<WtFsmonitorDaemon>();
-            foreach (var c in TakeClassified(scope, git, listOtherRepositories: includeLive, readGitFiles: true))
+            var classified = includeLive
+                ? TakeClassified(scope, git, listOtherRepositories: true, readGitFiles: true)
+                : TakeWanted(scope, git, new FileWorktreeListings(new GitWorktreeListings(git, scope, false), scope?.CommonDir, false), (v, _) => DaemonClassifier.InDefaultView(v, scope?.CommonDir), out _);
+            foreach (var c in classified)
             {
                 if (includeLive || DaemonClassifier.InDefaultView(c.Verdict, scope?.CommonDir))
                 {
@@ -191,6 +239,30 @@ namespace Worktrunk.Daemons
         /// </summary>
         internal static bool InSweepScope(WtFsmonitorDaemon d, string scopeCommonDir) =>
             DaemonClassifier.InSweepScope(new DaemonVerdict(d.State, d.Reason, d.GitDir, d.CommonDir, d.WorktreePath), d.SocketPath, scopeCommonDir);
+    }
+
+    /// <summary>
+    /// Hands out another set of listings to one caller at a time, for classification on two
+    /// threads: a repository is listed (from its files or by git) once, by whichever thread asks
+    /// first, while the other waits for the same answer.
+    /// </summary>
+    internal sealed class SerializedListings : IWorktreeListings
+    {
+        private readonly IWorktreeListings _inner;
+        private readonly object _gate = new object();
+
+        internal SerializedListings(IWorktreeListings inner)
+        {
+            _inner = inner;
+        }
+
+        public WorktreeListing For(string canonicalCommonDir)
+        {
+            lock (_gate)
+            {
+                return _inner.For(canonicalCommonDir);
+            }
+        }
     }
 
     /// <summary>One daemon as listed, with the verdict it was built from.</summary>

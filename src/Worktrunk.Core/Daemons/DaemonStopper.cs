@@ -220,11 +220,15 @@ namespace Worktrunk.Daemons
         /// <summary>How long a daemon that accepted git's IPC stop gets to exit before it is signalled.</summary>
         internal static readonly TimeSpan IpcExitWait = TimeSpan.FromMilliseconds(500);
 
-        /// <summary>The fsmonitor daemons (verified argv and identity) listening on exactly <paramref name="canonicalSocket"/>.</summary>
+        /// <summary>
+        /// The fsmonitor daemons (verified argv and identity) listening on exactly
+        /// <paramref name="canonicalSocket"/>. On Linux only the sockets at that path are asked who
+        /// listens (the socket filter): no other daemon on the machine is connected to.
+        /// </summary>
         private static List<DiscoveredDaemon> Holders(string canonicalSocket, IDiagnosticSink sink, GitRunner git)
         {
             var holders = new List<DiscoveredDaemon>();
-            foreach (var d in DaemonDiscovery.Discover(sink, DiscoveryMethod.Auto, git.Cancellation))
+            foreach (var d in DaemonDiscovery.Discover(sink, DiscoveryMethod.Auto, git.Cancellation, p => string.Equals(CanonicalSocket(p), canonicalSocket, PathUtil.Comparison)))
             {
                 if (d.SocketPath != null && !FsmonitorSocket.IsBareName(d.SocketPath) && string.Equals(CanonicalSocket(d.SocketPath), canonicalSocket, PathUtil.Comparison))
                 {

@@ -1,5 +1,5 @@
 using System;
-using System.Collections.Generic;
+using System.Collections.Concurrent;
 using System.IO;
 using Worktrunk.Git;
 using Worktrunk.IO;
@@ -45,13 +45,17 @@ namespace Worktrunk.Daemons
     /// daemons in one repository share the work of resolving their common parents. Canonicalize
     /// keeps PathUtil's semantics: an entry that is not a symlink is its canonical parent plus its
     /// name; a symlink is resolved with realpath; a missing entry keeps its name lexically.
+    /// Safe to share between threads (DaemonInventory classifies on two): two threads asking for
+    /// the same entry at once may both look at it, and either answer is kept.
     /// </summary>
     internal sealed class CachingFileSystemView : IFileSystemView
     {
-        private readonly Dictionary<string, string> _canonical = new Dictionary<string, string>(StringComparer.Ordinal);
-        private readonly Dictionary<string, bool> _isDir = new Dictionary<string, bool>(StringComparer.Ordinal);
-        private readonly Dictionary<string, string?> _common = new Dictionary<string, string?>(StringComparer.Ordinal);
-        private readonly byte[] _buffer = new byte[4096];
+        private readonly ConcurrentDictionary<string, string> _canonical = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, bool> _isDir = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, string?> _common = new ConcurrentDictionary<string, string?>(StringComparer.Ordinal);
+
+        [ThreadStatic]
+        private static byte[]? t_buffer;
 
         public string Canonicalize(string path)
         {
@@ -87,7 +91,8 @@ namespace Worktrunk.Daemons
         /// <summary>RepositoryLocator's rule (HEAD plus commondir, or HEAD plus objects and refs) with one read for a linked worktree's git dir.</summary>
         private string? ReadCommonDir(string gitDir)
         {
-            var n = FileBytes.TryReadFile(Path.Combine(gitDir, "commondir"), _buffer);
+            var buffer = t_buffer ??= new byte[4096];
+            var n = FileBytes.TryReadFile(Path.Combine(gitDir, "commondir"), buffer);
             if (n >= 0)
             {
                 if (!File.Exists(Path.Combine(gitDir, "HEAD")))
@@ -95,7 +100,7 @@ namespace Worktrunk.Daemons
                     return null;
                 }
 
-                var rel = System.Text.Encoding.UTF8.GetString(_buffer, 0, n).Trim();
+                var rel = System.Text.Encoding.UTF8.GetString(buffer, 0, n).Trim();
                 return rel.Length == 0 ? Canonicalize(gitDir) : Canonicalize(Path.Combine(gitDir, rel));
             }
 

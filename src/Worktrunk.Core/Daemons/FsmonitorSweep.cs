@@ -54,24 +54,24 @@ namespace Worktrunk.Daemons
             var examined = 0;
             try
             {
-                var discovered = DaemonDiscovery.Discover(sink, method, git.Cancellation);
-                examined = discovered.Count;
-                if (discovered.Count > 0)
+                // Only the daemons whose socket path can make them this repository's orphans are asked
+                // who they are (DaemonInventory.TakeWanted): a live daemon is never connected to.
+                var listings = new GitWorktreeListings(scoped, repo, allowOtherRepositories: false);
+                if (listed != null && !listings.TrySeed(listed))
                 {
-                    var listings = new GitWorktreeListings(scoped, repo, allowOtherRepositories: false);
-                    if (listed != null && !listings.TrySeed(listed))
-                    {
-                        sink.Verbose("A worktree was registered in " + repo.CommonDir + " since its list was read; listing it again.");
-                    }
+                    sink.Verbose("A worktree was registered in " + repo.CommonDir + " since its list was read; listing it again.");
+                }
 
-                    foreach (var c in DaemonInventory.TakeClassified(repo, scoped, false, method, discovered, listings))
+                foreach (var c in DaemonInventory.TakeWanted(repo, scoped, listings, (v, socket) => DaemonClassifier.InSweepScope(v, socket, repo.CommonDir), out examined, method))
+                {
+                    if (DaemonClassifier.InSweepScope(c.Verdict, c.Daemon.SocketPath, repo.CommonDir))
                     {
-                        if (DaemonClassifier.InSweepScope(c.Verdict, c.Daemon.SocketPath, repo.CommonDir))
-                        {
-                            orphans.Add(c.Daemon);
-                        }
+                        orphans.Add(c.Daemon);
                     }
+                }
 
+                if (examined > 0)
+                {
                     var own = listings.For(repo.CommonDir);
                     if (own.Entries == null)
                     {
@@ -79,7 +79,7 @@ namespace Worktrunk.Daemons
                         sink.Warning("git worktree list failed for " + repo.CommonDir + " (" + own.Failure + "); daemons of removed worktrees were not reaped, only those whose git dir is gone.");
                     }
 
-                    sink.Verbose("fsmonitor sweep: " + discovered.Count.ToString(CultureInfo.InvariantCulture) + " daemon(s) found, " + orphans.Count.ToString(CultureInfo.InvariantCulture) + " orphaned in scope.");
+                    sink.Verbose("fsmonitor sweep: " + examined.ToString(CultureInfo.InvariantCulture) + " daemon(s) examined, " + orphans.Count.ToString(CultureInfo.InvariantCulture) + " orphaned in scope.");
                 }
 
                 var selected = new List<WtFsmonitorDaemon>();

@@ -39,7 +39,7 @@ namespace Worktrunk
         /// <summary>Gets a value indicating whether `git worktree list` succeeded; when false, the "worktree removed" class was not reaped.</summary>
         public bool LiveSetKnown { get; }
 
-        /// <summary>Gets how many fsmonitor daemons were found on the machine.</summary>
+        /// <summary>Gets how many fsmonitor daemons on the machine were looked at: on Linux one per listening fsmonitor socket, most by its path alone (only a possible orphan of this repository is asked who listens); elsewhere every daemon found.</summary>
         public int DaemonsExamined { get; }
 
         /// <summary>Gets the daemons in this sweep's scope that are provably orphaned.</summary>
