@@ -107,7 +107,9 @@ namespace Worktrunk.Daemons
                 byPath[path] = verdict;
                 return verdict.State != WtDaemonState.Live && wanted(verdict, path);
             });
-            examined = looked;
+
+            // Without /proc/net/unix discovery scanned every process and the filter never ran.
+            examined = Math.Max(looked, found.Count);
             return found.Count == 0 ? new List<ClassifiedDaemon>() : ClassifyAll(found, scope, git, fs, shared, byPath);
         }
 
