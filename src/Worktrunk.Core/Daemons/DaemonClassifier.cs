@@ -383,6 +383,31 @@ namespace Worktrunk.Daemons
         }
 
         /// <summary>
+        /// A cheap test that a socket's daemon can be no orphan: its directory exists and is the git
+        /// dir of a live worktree in <paramref name="live"/> (a repository's live set). Then
+        /// <see cref="Classify"/> says Live, or Unknown when that git dir is no git dir or its own
+        /// `commondir` names another repository; never an orphan. Only the commondir and HEAD reads
+        /// that tell those apart are saved: a caller that wants only orphans
+        /// (DaemonInventory.TakeWanted) may leave such a socket out without its verdict.
+        /// </summary>
+        internal static bool InLiveGitDir(string? socketPath, IFileSystemView fs, LiveSet live)
+        {
+            if (socketPath == null || FsmonitorSocket.IsBareName(socketPath))
+            {
+                return false;
+            }
+
+            var slash = LastSeparator(socketPath);
+            if (slash <= 0 || !string.Equals(socketPath.Substring(slash + 1), FsmonitorSocket.FileName, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            var parent = socketPath.Substring(0, slash);
+            return IsAbsolute(parent) && fs.DirectoryExists(parent) && live.Live.ContainsKey(fs.Canonicalize(parent));
+        }
+
+        /// <summary>
         /// Attribution by what the daemon watches (Linux): when the worktree root it watches
         /// (inotify wd:1, as device and inode) is the directory of a live worktree of one of
         /// <paramref name="commonDirs"/>, the daemon serves that worktree and is Live, whatever its

@@ -100,9 +100,18 @@ namespace Worktrunk.Daemons
             var shared = new SerializedListings(listings);
             var byPath = new ConcurrentDictionary<string, DaemonVerdict>(StringComparer.Ordinal);
             var looked = 0;
+
+            // The repository's own live git dirs, listed on first need: a socket in one of them is
+            // left out at once (InLiveGitDir: Live or Unknown, never wanted).
+            var scopeLive = new Lazy<LiveSet?>(() => scope == null ? null : shared.For(scope.CommonDir).LiveSetFor(fs), LazyThreadSafetyMode.ExecutionAndPublication);
             var found = DaemonDiscovery.Discover(git.Sink, DiscoveryMethod.ProcFs, git.Cancellation, path =>
             {
                 Interlocked.Increment(ref looked);
+                if (scope != null && PathUtil.IsAtOrUnder(path, scope.CommonDir) && scopeLive.Value is LiveSet live && DaemonClassifier.InLiveGitDir(path, fs, live))
+                {
+                    return false;
+                }
+
                 var verdict = DaemonClassifier.Classify(path, scope?.CommonDir, fs, shared);
                 byPath[path] = verdict;
                 return verdict.State != WtDaemonState.Live && wanted(verdict, path);

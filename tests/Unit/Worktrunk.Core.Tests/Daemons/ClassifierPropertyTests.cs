@@ -49,17 +49,28 @@ namespace Worktrunk.Core.Tests.Daemons
             var orphansSeen = 0;
             var liveSeen = 0;
             var liveNotClaimedLive = 0;
+            var leftOutEarly = 0;
             GenWorld.Sample(
                 world =>
                 {
                     Interlocked.Increment(ref worlds);
                     var (fs, listings, daemons, commons) = Build(world);
                     var scope = commons[world.Scope];
+                    var scopeLive = listings.For(scope).LiveSetFor(fs);
                     foreach (var d in daemons)
                     {
                         var v = DaemonClassifier.Classify(d.Socket, scope, fs, listings);
                         var selected = DaemonClassifier.InSweepScope(v, d.Socket, scope);
                         var orphaned = v.State == WtDaemonState.OrphanedGitDirGone || v.State == WtDaemonState.OrphanedWorktreeRemoved;
+
+                        // The shortcut that leaves a socket out unasked (TakeWanted) only ever leaves out a non-orphan.
+                        if (scopeLive != null && DaemonClassifier.InLiveGitDir(d.Socket, fs, scopeLive))
+                        {
+                            Interlocked.Increment(ref leftOutEarly);
+                            Assert.False(orphaned, $"{d.Socket} left out as in a live git dir, but classified {v.State}: {v.Reason}");
+                            Assert.False(DaemonClassifier.InDefaultView(v, scope), $"{d.Socket} left out as in a live git dir, but in the default view");
+                        }
+
                         if (d.TrulyLive)
                         {
                             Interlocked.Increment(ref liveSeen);
@@ -94,6 +105,7 @@ namespace Worktrunk.Core.Tests.Daemons
             Assert.True(orphansSeen > Scenarios / 2, "orphans seen: " + orphansSeen);
             Assert.True(liveSeen > Scenarios / 2, "live daemons seen: " + liveSeen);
             Assert.True(liveNotClaimedLive > 0, "no live daemon was ever protected by Unknown (listing failures not exercised)");
+            Assert.True(leftOutEarly > Scenarios / 4, "sockets in a live git dir seen: " + leftOutEarly);
         }
 
         private static (ModelFileSystem, ModelListings, List<Daemon>, string[]) Build(WorldSpec world)
