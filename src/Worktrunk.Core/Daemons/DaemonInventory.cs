@@ -74,10 +74,10 @@ namespace Worktrunk.Daemons
         /// only the sockets whose path verdict is wanted are asked who listens on them: what a
         /// daemon watches can only make it Live, so a daemon whose path verdict is not wanted can
         /// never be wanted, and it is never connected to (a healthy daemon is not disturbed) or
-        /// read. Elsewhere every daemon is discovered and classified. The caller still tests each
-        /// returned verdict (the watches may have made it Live). <paramref name="examined"/>: how
-        /// many daemons were looked at (on Linux, one per listening fsmonitor socket, most of them
-        /// by their path alone).
+        /// read. Elsewhere every daemon is discovered and classified. Returns only the daemons whose
+        /// final verdict (after the watches, which may make one Live) is wanted.
+        /// <paramref name="examined"/>: how many daemons were looked at (on Linux, one per
+        /// listening fsmonitor socket, most of them by their path alone).
         /// </summary>
         internal static List<ClassifiedDaemon> TakeWanted(
             RepositoryLocation? scope,
@@ -87,11 +87,12 @@ namespace Worktrunk.Daemons
             out int examined,
             DiscoveryMethod method = DiscoveryMethod.Auto)
         {
+            bool IsWanted(ClassifiedDaemon c) => c.Verdict.State != WtDaemonState.Live && wanted(c.Verdict, c.Daemon.SocketPath);
             if ((method == DiscoveryMethod.Auto ? DaemonDiscovery.AutoMethod : method) != DiscoveryMethod.ProcFs)
             {
                 var all = TakeClassified(scope, git, false, method, null, listings);
                 examined = all.Count;
-                return all;
+                return all.FindAll(IsWanted);
             }
 
             // The filter runs on discovery's two threads: one concurrent filesystem cache, the
@@ -119,7 +120,7 @@ namespace Worktrunk.Daemons
 
             // Without /proc/net/unix discovery scanned every process and the filter never ran.
             examined = Math.Max(looked, found.Count);
-            return found.Count == 0 ? new List<ClassifiedDaemon>() : ClassifyAll(found, scope, git, fs, shared, byPath);
+            return found.Count == 0 ? new List<ClassifiedDaemon>() : ClassifyAll(found, scope, git, fs, shared, byPath).FindAll(IsWanted);
         }
 
         /// <summary>
@@ -162,17 +163,10 @@ namespace Worktrunk.Daemons
         /// </summary>
         internal static List<WtFsmonitorDaemon> View(RepositoryLocation? scope, GitRunner git, bool includeLive)
         {
-            var shown = new List<WtFsmonitorDaemon>();
             var classified = includeLive
                 ? TakeClassified(scope, git, listOtherRepositories: true, readGitFiles: true)
                 : TakeWanted(scope, git, new FileWorktreeListings(new GitWorktreeListings(git, scope, false), scope?.CommonDir, false), (v, _) => DaemonClassifier.InDefaultView(v, scope?.CommonDir), out _);
-            foreach (var c in classified)
-            {
-                if (includeLive || DaemonClassifier.InDefaultView(c.Verdict, scope?.CommonDir))
-                {
-                    shown.Add(c.Daemon);
-                }
-            }
+            var shown = classified.ConvertAll(c => c.Daemon);
 
             shown.Sort((a, b) => a.State != b.State ? a.State.CompareTo(b.State) : a.ProcessId.CompareTo(b.ProcessId));
             return shown;

@@ -64,10 +64,7 @@ namespace Worktrunk.Daemons
 
                 foreach (var c in DaemonInventory.TakeWanted(repo, scoped, listings, (v, socket) => DaemonClassifier.InSweepScope(v, socket, repo.CommonDir), out examined, method))
                 {
-                    if (DaemonClassifier.InSweepScope(c.Verdict, c.Daemon.SocketPath, repo.CommonDir))
-                    {
-                        orphans.Add(c.Daemon);
-                    }
+                    orphans.Add(c.Daemon);
                 }
 
                 if (examined > 0)

@@ -1,5 +1,6 @@
 using System;
 using System.Net.Sockets;
+using Worktrunk.Interop;
 using Xunit;
 
 namespace Worktrunk.Core.Tests.Daemons
@@ -18,8 +19,6 @@ namespace Worktrunk.Core.Tests.Daemons
     /// </summary>
     internal sealed class ConnectionCounter : IDisposable
     {
-        private const int SolSocket = 1;
-        private const int SoPeerCred = 17;
         private readonly Socket _socket;
 
         internal ConnectionCounter(string path)
@@ -40,7 +39,7 @@ namespace Worktrunk.Core.Tests.Daemons
                 {
                     using var c = _socket.Accept();
                     var cred = new byte[12];
-                    if (c.GetRawSocketOption(SolSocket, SoPeerCred, cred) >= 4 && BitConverter.ToInt32(cred, 0) == Environment.ProcessId)
+                    if (c.GetRawSocketOption(Libc.SOL_SOCKET_LINUX, Libc.SO_PEERCRED_LINUX, cred) >= 4 && BitConverter.ToInt32(cred, 0) == Environment.ProcessId)
                     {
                         n++;
                     }
